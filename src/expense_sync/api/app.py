@@ -1,0 +1,41 @@
+"""The FastAPI application: routers, error handlers, logging and the link pages."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from expense_sync import __version__
+from expense_sync.api import api_keys, companies, connections, health, integrations, webhooks
+from expense_sync.api.correlation import RequestLogMiddleware
+from expense_sync.api.errors import install_error_handlers
+from expense_sync.api.runtime import Runtime
+from expense_sync.config import Settings
+from expense_sync.web import link
+
+DESCRIPTION = """\
+expense-sync speaks Codat's Sync for Expenses API: point a Codat client at this server.
+Authenticate with `Authorization: Basic <base64 of your API key>`.
+Extensions beyond Codat are additive and marked as such in field descriptions.
+"""
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
+    runtime = runtime or Runtime.from_settings(settings or Settings())
+    app = FastAPI(
+        title="expense-sync",
+        version=__version__,
+        description=DESCRIPTION,
+        servers=[{"url": "/"}],
+    )
+    app.state.runtime = runtime
+    for module in (companies, connections, integrations, api_keys, webhooks, health):
+        app.include_router(module.router)
+    app.include_router(link.router)
+    install_error_handlers(app)
+    app.add_middleware(RequestLogMiddleware)
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """Entry point for ``uvicorn --factory``."""
+    return create_app(Settings())

@@ -1,0 +1,160 @@
+"""Every error leaves the API as Codat's ``ErrorMessage``, from this one module."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from expense_sync.api.correlation import current_correlation_id
+from expense_sync.connectors.base import ConnectorError, RetriableConnectorError
+from expense_sync.domain.errors import (
+    Conflict,
+    ExpenseSyncError,
+    InvalidRequest,
+    NotFound,
+    Problem,
+    QuotaExceeded,
+    Unauthorized,
+    Unprocessable,
+)
+
+log = logging.getLogger("expense_sync.errors")
+
+
+class ValidationItem(BaseModel):
+    itemId: str | None = None
+    message: str | None = None
+    validatorName: str | None = None
+
+
+class Validation(BaseModel):
+    errors: list[ValidationItem] | None = None
+    warnings: list[ValidationItem] | None = None
+
+
+class ErrorMessage(BaseModel):
+    """Codat's error body."""
+
+    model_config = ConfigDict(json_schema_extra={"title": "Error message"})
+
+    statusCode: int
+    service: str = "expense-sync"
+    error: str
+    correlationId: str
+    validation: Validation | None = None
+    canBeRetried: str = Field("False", description="'True' if the error was transient.")
+    detailedErrorCode: int = 0
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorMessage, "description": description}
+    for code, description in {
+        400: "The request is not valid; `validation.errors` names each field.",
+        401: "No API key, or one that is not valid.",
+        404: "The resource does not exist for this client.",
+        429: "A quota is spent; wait `Retry-After` seconds.",
+    }.items()
+}
+
+_STATUS = {
+    Unauthorized: 401,
+    NotFound: 404,
+    InvalidRequest: 400,
+    Conflict: 409,
+    Unprocessable: 422,
+    QuotaExceeded: 429,
+}
+
+
+def error_response(
+    status: int,
+    message: str,
+    problems: list[Problem] | None = None,
+    *,
+    retryable: bool = False,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body = ErrorMessage(
+        statusCode=status,
+        error=message,
+        correlationId=current_correlation_id(),
+        validation=Validation(
+            errors=[
+                ValidationItem(itemId=p.item, message=p.message, validatorName=p.validator)
+                for p in problems
+            ],
+            warnings=[],
+        )
+        if problems
+        else None,
+        canBeRetried="True" if retryable else "False",
+    )
+    return JSONResponse(body.model_dump(mode="json"), status_code=status, headers=headers)
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def _validation_problems(error: RequestValidationError) -> list[Problem]:
+    problems = []
+    for item in error.errors():
+        name = _field_name(tuple(item.get("loc", ())))
+        kind = item.get("type", "")
+        if kind == "json_invalid":
+            message = "The request body is not valid JSON: " + str(
+                item.get("ctx", {}).get("error", "check quotes, commas and brackets")
+            )
+        elif kind == "extra_forbidden":
+            message = f"{name} is not a field of this request; remove it."
+        elif kind == "uuid_parsing":
+            message = f"{name} must be a UUID such as 3fa85f64-5717-4562-b3fc-2c963f66afa6."
+        else:
+            message = f"{name}: {item.get('msg', 'is not valid')}"
+        problems.append(Problem(name, message, "request-schema"))
+    return problems
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ExpenseSyncError)
+    async def domain_error(_: Request, error: ExpenseSyncError) -> JSONResponse:
+        status = next(code for kind, code in _STATUS.items() if isinstance(error, kind))
+        problems = error.problems if isinstance(error, InvalidRequest) else None
+        headers = (
+            {"Retry-After": str(error.retry_after)} if isinstance(error, QuotaExceeded) else None
+        )
+        return error_response(status, error.message, problems, headers=headers)
+
+    @app.exception_handler(ConnectorError)
+    async def connector_error(_: Request, error: ConnectorError) -> JSONResponse:
+        if isinstance(error, RetriableConnectorError):
+            return error_response(503, error.message, retryable=True)
+        problems = [Problem(error.field, error.message, "connector")] if error.field else None
+        return error_response(400, error.message, problems)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
+        problems = _validation_problems(error)
+        summary = "; ".join(p.message for p in problems[:3])
+        return error_response(400, f"The request is not valid: {summary}", problems)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
+        message = {404: "No such endpoint.", 405: "This method is not allowed here."}.get(
+            error.status_code, str(error.detail)
+        )
+        return error_response(error.status_code, message, headers=error.headers)
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, error: Exception) -> JSONResponse:
+        log.exception("unexpected error (correlationId %s)", current_correlation_id())
+        return error_response(
+            500, "Something went wrong on our side; quote the correlationId.", retryable=True
+        )

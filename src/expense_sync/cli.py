@@ -1,0 +1,137 @@
+"""The ``expense-sync`` command line."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from sqlalchemy import func, select
+
+from expense_sync.config import Settings
+from expense_sync.services.clients import DEFAULT_CLIENT, create_api_key, ensure_client
+from expense_sync.storage.db import make_engine, make_session_factory
+from expense_sync.storage.migrate import upgrade
+from expense_sync.storage.models import Client
+from expense_sync.storage.uow import UnitOfWork
+
+app = typer.Typer(help="expense-sync: a Codat-compatible Sync for Expenses server.",
+                  no_args_is_help=True)
+api_keys = typer.Typer(help="Manage API keys.", no_args_is_help=True)
+app.add_typer(api_keys, name="api-keys")
+console = Console(stderr=True)
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="Where the database, ledgers and uploads live.",
+                 envvar="EXPENSE_SYNC_DATA_DIR"),
+]
+
+
+def _settings(data_dir: Path | None) -> Settings:
+    if data_dir is not None:
+        os.environ["EXPENSE_SYNC_DATA_DIR"] = str(data_dir)
+    settings = Settings()
+    settings.ensure_dirs()
+    return settings
+
+
+def _migrate(settings: Settings) -> None:
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+
+
+def _configure_logging() -> None:
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    root = logging.getLogger("expense_sync")
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO)
+    root.propagate = False
+
+
+@app.command()
+def migrate(data_dir: DataDir = None) -> None:
+    """Apply database migrations."""
+    settings = _settings(data_dir)
+    _migrate(settings)
+    console.print(f"[green]Database is up to date[/] ({_safe_url(settings)})")
+
+
+@api_keys.command("create")
+def create_key(
+    client: Annotated[str, typer.Option(help="Client (tenant) name; created if new.")] = (
+        DEFAULT_CLIENT
+    ),
+    name: Annotated[str | None, typer.Option(help="A name for the key.")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Create an API key; the key is printed as the last line."""
+    settings = _settings(data_dir)
+    _migrate(settings)
+    key = _new_key(settings, client, name)
+    console.print(f"API key for client [bold]{client}[/] (shown once, stored hashed):")
+    typer.echo(key)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    data_dir: DataDir = None,
+) -> None:
+    """Run the API and the link pages in one process (migrating the database first)."""
+    import uvicorn
+
+    from expense_sync.api.app import create_app
+
+    settings = _settings(data_dir)
+    _migrate(settings)
+    first_key = _first_start_key(settings)
+    _configure_logging()
+    base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+    console.print(f"[bold green]expense-sync[/] on {base}  (data: {settings.resolved_data_dir})")
+    if first_key:
+        console.print("First start: created client 'default' with this API key (shown once):")
+        console.print(f"  [bold]{first_key}[/]")
+    console.print(f"  API docs:  {base}/docs\n  Health:    {base}/healthz")
+    console.print(f"  Try:       curl -H \"Authorization: Basic $(printf %s '<key>' | base64 -w0)\" "
+                  f"{base}/companies")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning",
+                access_log=False)
+
+
+def _new_key(settings: Settings, client: str, name: str | None) -> str:
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        with UnitOfWork(make_session_factory(engine)) as uow:
+            owner = ensure_client(uow.session, client)
+            created = create_api_key(uow.session, owner.id, name)
+            uow.commit()
+            return created.plaintext
+    finally:
+        engine.dispose()
+
+
+def _first_start_key(settings: Settings) -> str | None:
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        with UnitOfWork(make_session_factory(engine)) as uow:
+            if uow.session.scalar(select(func.count()).select_from(Client)):
+                return None
+    finally:
+        engine.dispose()
+    return _new_key(settings, DEFAULT_CLIENT, "first start")
+
+
+def _safe_url(settings: Settings) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(settings.resolved_database_url).render_as_string(hide_password=True)

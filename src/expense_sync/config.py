@@ -1,0 +1,67 @@
+"""Runtime configuration, read from ``EXPENSE_SYNC_*`` environment variables.
+
+| variable | default | meaning |
+| --- | --- | --- |
+| ``EXPENSE_SYNC_DATA_DIR`` | ``./.expense-sync`` | database, ledgers, uploads, secret key |
+| ``EXPENSE_SYNC_DATABASE_URL`` | SQLite file in the data directory | any SQLAlchemy URL (``postgresql+psycopg://...``) |
+| ``EXPENSE_SYNC_BROKER_URL`` | empty (embedded worker) | ``redis://`` or ``amqp://`` for scale-out workers |
+| ``EXPENSE_SYNC_PUBLIC_URL`` | the URL the request came in on | base of the link URLs handed to customers |
+| ``EXPENSE_SYNC_LEDGER_ROOT`` | ``<data dir>/ledgers`` | existing ledgers may only be chosen under here |
+| ``EXPENSE_SYNC_DAILY_QUOTA`` | ``1000`` | requests per UTC day, times (1 + companies with a linked connection), as Codat counts |
+| ``EXPENSE_SYNC_COMPANY_CONCURRENCY`` | ``10`` | requests in flight per company at once |
+| ``EXPENSE_SYNC_SECRET_KEY`` | generated into the data directory | Fernet key that encrypts connection secrets |
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="EXPENSE_SYNC_", extra="ignore")
+
+    data_dir: Path = Path(".expense-sync")
+    database_url: str = ""
+    broker_url: str = ""
+    public_url: str = ""
+    ledger_root: Path | None = None
+    daily_quota: int = Field(default=1000, ge=1)
+    company_concurrency: int = Field(default=10, ge=1)
+    secret_key: str = ""
+
+    @cached_property
+    def secret_key_bytes(self) -> bytes:
+        """The Fernet key for connection secrets: configured, or kept in the data dir."""
+        if self.secret_key:
+            return self.secret_key.encode()
+        path = self.resolved_data_dir / "secret.key"
+        if not path.exists():
+            from cryptography.fernet import Fernet
+
+            self.resolved_data_dir.mkdir(parents=True, exist_ok=True)
+            path.touch(mode=0o600)
+            path.write_bytes(Fernet.generate_key())
+        return path.read_bytes().strip()
+
+    @cached_property
+    def resolved_data_dir(self) -> Path:
+        return self.data_dir.expanduser().resolve()
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.resolved_data_dir / 'expense-sync.db'}"
+
+    @property
+    def resolved_ledger_root(self) -> Path:
+        root = self.ledger_root or (self.resolved_data_dir / "ledgers")
+        return root.expanduser().resolve()
+
+    def ensure_dirs(self) -> None:
+        self.resolved_data_dir.mkdir(parents=True, exist_ok=True)
+        self.resolved_ledger_root.mkdir(parents=True, exist_ok=True)

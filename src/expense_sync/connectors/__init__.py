@@ -1,0 +1,1 @@
+"""Connectors: one package per accounting platform, all behind ``connectors.base``."""

@@ -1,0 +1,31 @@
+"""What every connector is and declares: the protocol, the manifest and the errors."""
+
+from expense_sync.connectors.base.errors import (
+    ConnectorError,
+    FatalConnectorError,
+    RetriableConnectorError,
+    ValidationConnectorError,
+)
+from expense_sync.connectors.base.manifest import (
+    AttachmentLimits,
+    AuthKind,
+    LinkField,
+    PlatformManifest,
+    RateLimit,
+)
+from expense_sync.connectors.base.protocol import Authorization, Connector, LinkContext
+
+__all__ = [
+    "AttachmentLimits",
+    "AuthKind",
+    "Authorization",
+    "Connector",
+    "ConnectorError",
+    "FatalConnectorError",
+    "LinkContext",
+    "LinkField",
+    "PlatformManifest",
+    "RateLimit",
+    "RetriableConnectorError",
+    "ValidationConnectorError",
+]

@@ -1,0 +1,81 @@
+"""The capability manifest: what a platform can do, declared once.
+
+The integrations registry, the link page, request validation and the docs all read the
+manifest, so a platform's limits are written in exactly one place.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from expense_sync.domain.connections import SourceType
+
+# Stable identifiers derived from the platform key, so integrationId and sourceId never
+# change between releases or installations.
+_NAMESPACE = uuid.UUID("6f1c2a8e-8d1b-4c55-9a59-3a2f0f1d2b7e")
+
+
+class AuthKind(StrEnum):
+    LEDGER_FILE = "LedgerFile"
+    CREDENTIALS = "Credentials"
+    OAUTH2 = "OAuth2"
+    DESKTOP_CONNECTOR = "DesktopConnector"
+    PARTNER = "Partner"
+
+
+@dataclass(frozen=True)
+class LinkField:
+    """One value the customer gives on the link page (or in ``PUT .../authorization``)."""
+
+    name: str
+    label: str
+    kind: str = "text"  # text | url | password
+    required: bool = True
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    requests: int
+    per_seconds: int
+
+
+@dataclass(frozen=True)
+class AttachmentLimits:
+    max_bytes: int
+    content_types: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PlatformManifest:
+    key: str
+    name: str
+    logo_text: str
+    auth_kind: AuthKind
+    reads: tuple[str, ...]
+    writes: tuple[str, ...]
+    transaction_types: tuple[str, ...]
+    batch_size: int
+    rate_limit: RateLimit
+    attachments: AttachmentLimits | None
+    link_fields: tuple[LinkField, ...] = ()
+    connector_available: bool = False
+    availability_note: str = ""
+    source_type: SourceType = SourceType.ACCOUNTING
+    is_offline_connector: bool = False
+    is_beta: bool = False
+    tested_against: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def integration_id(self) -> uuid.UUID:
+        return uuid.uuid5(_NAMESPACE, f"integration:{self.key}")
+
+    @property
+    def source_id(self) -> uuid.UUID:
+        return uuid.uuid5(_NAMESPACE, f"source:{self.key}")
+
+    def link_field(self, name: str) -> LinkField | None:
+        return next((f for f in self.link_fields if f.name == name), None)

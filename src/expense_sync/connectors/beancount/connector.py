@@ -1,0 +1,150 @@
+"""Linking a Beancount ledger: create a fresh one, or adopt one under the ledger root.
+
+Every file this connector writes is first checked by Beancount's own loader and then
+moved into place atomically, so a ledger on disk is never half-written or invalid.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from beancount import loader
+
+from expense_sync.connectors.base import (
+    AttachmentLimits,
+    Authorization,
+    AuthKind,
+    LinkContext,
+    LinkField,
+    PlatformManifest,
+    RateLimit,
+    ValidationConnectorError,
+)
+from expense_sync.connectors.beancount.chart import new_ledger_text
+
+BEANCOUNT_MANIFEST = PlatformManifest(
+    key="bean",
+    name="Beancount",
+    logo_text="Bc",
+    auth_kind=AuthKind.LEDGER_FILE,
+    reads=(
+        "chartOfAccounts",
+        "bankAccounts",
+        "suppliers",
+        "customers",
+        "taxRates",
+        "trackingCategories",
+        "company",
+    ),
+    writes=("chartOfAccounts", "bankAccounts", "suppliers", "customers"),
+    transaction_types=(
+        "Payment",
+        "Refund",
+        "Reward",
+        "Chargeback",
+        "ReimbursableExpense",
+        "Transfer",
+        "Adjustment",
+    ),
+    batch_size=500,
+    rate_limit=RateLimit(requests=10_000, per_seconds=60),
+    attachments=AttachmentLimits(
+        max_bytes=100 * 1024 * 1024,
+        content_types=("application/pdf", "image/jpeg", "image/png", "image/gif", "image/tiff"),
+    ),
+    link_fields=(
+        LinkField(
+            "ledgerPath",
+            "Existing ledger (optional)",
+            required=False,
+            help="A .beancount file under the server's ledger root, relative to it. "
+            "Leave empty to start a new ledger with a small-business chart of accounts.",
+        ),
+    ),
+    connector_available=True,
+    tested_against="Beancount's own loader",
+)
+
+
+def ledger_errors(path: Path) -> list[str]:
+    """Beancount's own complaints about a ledger file, as 'file:line: message' strings."""
+    _, errors, _ = loader.load_file(str(path))
+    return [_describe(error) for error in errors]
+
+
+def _describe(error: object) -> str:
+    source = getattr(error, "source", None) or {}
+    where = f"{Path(source.get('filename', '?')).name}:{source.get('lineno', '?')}"
+    return f"{where}: {getattr(error, 'message', error)}"
+
+
+def write_checked(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` only if Beancount accepts it; replace atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".beancount")
+    temp = Path(temp_name)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        problems = ledger_errors(temp)
+        if problems:
+            raise ValidationConnectorError(
+                "Beancount refused the ledger: " + "; ".join(problems[:5])
+            )
+        os.replace(temp, path)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def confine(root: Path, relative: str) -> Path:
+    """Resolve a client-supplied path, refusing anything outside ``root``."""
+    if not relative or Path(relative).is_absolute():
+        raise ValidationConnectorError(
+            "ledgerPath must be a path relative to the ledger root.", field="ledgerPath"
+        )
+    candidate = (root / relative).resolve()
+    if not candidate.is_relative_to(root.resolve()):
+        raise ValidationConnectorError(
+            "ledgerPath must stay inside the ledger root; '..' and symlinks out are refused.",
+            field="ledgerPath",
+        )
+    return candidate
+
+
+class BeancountConnector:
+    manifest = BEANCOUNT_MANIFEST
+
+    def authorize(self, context: LinkContext, fields: dict[str, str]) -> Authorization:
+        unknown = sorted(set(fields) - {"ledgerPath"})
+        if unknown:
+            raise ValidationConnectorError(
+                f"Unknown field(s) {', '.join(unknown)}; Beancount takes only ledgerPath.",
+                field=unknown[0],
+            )
+        relative = fields.get("ledgerPath", "").strip()
+        if relative:
+            path = self._existing(context.ledger_root, relative)
+        else:
+            path = context.ledger_root / f"{context.connection_id}.beancount"
+            if not path.exists():
+                write_checked(path, new_ledger_text(f"expense-sync {context.company_id}"))
+        return Authorization(connection_info={"ledgerPath": str(path)})
+
+    @staticmethod
+    def _existing(root: Path, relative: str) -> Path:
+        path = confine(root, relative)
+        if not path.is_file():
+            raise ValidationConnectorError(
+                f"No ledger file at '{relative}' under the ledger root.", field="ledgerPath"
+            )
+        problems = ledger_errors(path)
+        if problems:
+            raise ValidationConnectorError(
+                "Beancount cannot load this ledger: " + "; ".join(problems[:5]),
+                field="ledgerPath",
+            )
+        return path

@@ -1,0 +1,149 @@
+"""Every platform expense-sync knows, with its manifest, and the connectors that work.
+
+Limits for the cloud platforms come from each vendor's public documentation; a platform
+whose connector is not built yet is listed so clients can discover it, says so in
+``availability_note``, and cannot be linked.
+"""
+
+from __future__ import annotations
+
+from expense_sync.connectors.base import (
+    AttachmentLimits,
+    AuthKind,
+    Connector,
+    LinkField,
+    PlatformManifest,
+    RateLimit,
+)
+from expense_sync.connectors.beancount import BeancountConnector
+from expense_sync.connectors.beancount.connector import BEANCOUNT_MANIFEST
+from expense_sync.domain.connections import SourceType
+
+READS = (
+    "chartOfAccounts",
+    "bankAccounts",
+    "suppliers",
+    "customers",
+    "taxRates",
+    "trackingCategories",
+    "company",
+)
+WRITES = ("chartOfAccounts", "bankAccounts", "suppliers", "customers")
+EXPENSE_TYPES = (
+    "Payment",
+    "Refund",
+    "Reward",
+    "Chargeback",
+    "ReimbursableExpense",
+    "Transfer",
+    "Adjustment",
+)
+_MB = 1024 * 1024
+_DOCUMENTS = ("application/pdf", "image/jpeg", "image/png", "image/gif", "image/tiff")
+NOT_BUILT = "No working connector yet: listed for discovery, cannot be linked."
+
+TRYTON_MANIFEST = PlatformManifest(
+    key="tryt",
+    name="Tryton",
+    logo_text="Tr",
+    auth_kind=AuthKind.CREDENTIALS,
+    reads=READS,
+    writes=WRITES,
+    transaction_types=EXPENSE_TYPES,
+    batch_size=100,
+    rate_limit=RateLimit(requests=600, per_seconds=60),
+    attachments=AttachmentLimits(max_bytes=50 * _MB, content_types=_DOCUMENTS),
+    link_fields=(
+        LinkField("url", "Server URL", "url", help="e.g. http://127.0.0.1:8000"),
+        LinkField("database", "Database"),
+        LinkField("username", "User name"),
+        LinkField("password", "Password", "password"),
+    ),
+    availability_note="The Tryton connector (JSON-RPC to trytond 8.x) is being built: "
+    + NOT_BUILT,
+    tested_against="a real trytond server over JSON-RPC",
+)
+
+
+def _cloud(
+    key: str,
+    name: str,
+    logo: str,
+    auth: AuthKind,
+    batch: int,
+    rate: RateLimit,
+    attachment_mb: int,
+    *,
+    offline: bool = False,
+    tested_against: str = "vendor documentation; no connector yet",
+) -> PlatformManifest:
+    return PlatformManifest(
+        key=key,
+        name=name,
+        logo_text=logo,
+        auth_kind=auth,
+        reads=READS,
+        writes=WRITES,
+        transaction_types=EXPENSE_TYPES,
+        batch_size=batch,
+        rate_limit=rate,
+        attachments=AttachmentLimits(max_bytes=attachment_mb * _MB, content_types=_DOCUMENTS),
+        availability_note=NOT_BUILT,
+        is_offline_connector=offline,
+        tested_against=tested_against,
+    )
+
+
+MANIFESTS: tuple[PlatformManifest, ...] = (
+    BEANCOUNT_MANIFEST,
+    TRYTON_MANIFEST,
+    _cloud(
+        "gbol", "Xero", "X", AuthKind.OAUTH2, 50, RateLimit(60, 60), 10,
+        tested_against="Xero's official accounting OpenAPI (no connector yet)",
+    ),
+    _cloud(
+        "qhyg", "QuickBooks Online", "QB", AuthKind.OAUTH2, 30, RateLimit(500, 60), 100,
+        tested_against="Intuit's official QuickBooks Online XSDs (no connector yet)",
+    ),
+    _cloud("akxx", "Oracle NetSuite", "NS", AuthKind.OAUTH2, 25, RateLimit(100, 60), 100),
+    _cloud(
+        "trji", "Dynamics 365 Business Central", "BC", AuthKind.OAUTH2, 100,
+        RateLimit(600, 60), 350,
+    ),
+    _cloud("fbrh", "FreeAgent", "FA", AuthKind.OAUTH2, 1, RateLimit(120, 60), 5),
+    _cloud(
+        "pqsw", "QuickBooks Desktop", "QBD", AuthKind.DESKTOP_CONNECTOR, 10,
+        RateLimit(60, 60), 20, offline=True,
+    ),
+)
+
+# The partner expense connection represents the card/expense platform itself.
+PARTNER_EXPENSE_MANIFEST = PlatformManifest(
+    key="expn",
+    name="Partner expense",
+    logo_text="EX",
+    auth_kind=AuthKind.PARTNER,
+    reads=(),
+    writes=(),
+    transaction_types=(),
+    batch_size=50,
+    rate_limit=RateLimit(requests=1000, per_seconds=60),
+    attachments=None,
+    connector_available=True,
+    source_type=SourceType.EXPENSE,
+)
+
+_CONNECTORS: dict[str, Connector] = {"bean": BeancountConnector()}
+_BY_KEY = {m.key: m for m in (*MANIFESTS, PARTNER_EXPENSE_MANIFEST)}
+
+
+def manifest_for(key: str) -> PlatformManifest | None:
+    return _BY_KEY.get(key)
+
+
+def listed_manifests() -> tuple[PlatformManifest, ...]:
+    return MANIFESTS
+
+
+def connector_for(key: str) -> Connector | None:
+    return _CONNECTORS.get(key)

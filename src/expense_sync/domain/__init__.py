@@ -1,0 +1,1 @@
+"""The pure model: rules and values that know nothing of HTTP, SQL or ledgers."""

@@ -1,0 +1,74 @@
+"""Clients (tenants) and their API keys. Keys are shown once and stored as SHA-256
+hashes: they are 256-bit random tokens, so a fast hash is enough to make a leaked
+database useless for signing in."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from expense_sync.domain.errors import Conflict, NotFound, Unauthorized
+from expense_sync.storage.models import ApiKey, Client
+
+DEFAULT_CLIENT = "default"
+MAX_KEYS_PER_CLIENT = 10
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class NewApiKey:
+    record: ApiKey
+    plaintext: str
+
+
+def ensure_client(session: Session, name: str = DEFAULT_CLIENT) -> Client:
+    client = session.scalar(select(Client).where(Client.name == name))
+    if client is None:
+        client = Client(name=name)
+        session.add(client)
+        session.flush()
+    return client
+
+
+def create_api_key(session: Session, client_id: uuid.UUID, name: str | None) -> NewApiKey:
+    count = len(list_api_keys(session, client_id))
+    if count >= MAX_KEYS_PER_CLIENT:
+        raise Conflict(
+            f"A client may hold at most {MAX_KEYS_PER_CLIENT} API keys; delete an unused one first."
+        )
+    plaintext = secrets.token_urlsafe(32)
+    record = ApiKey(client_id=client_id, name=name, key_hash=hash_key(plaintext))
+    session.add(record)
+    session.flush()
+    return NewApiKey(record, plaintext)
+
+
+def list_api_keys(session: Session, client_id: uuid.UUID) -> list[ApiKey]:
+    statement = select(ApiKey).where(ApiKey.client_id == client_id).order_by(ApiKey.created)
+    return list(session.scalars(statement))
+
+
+def delete_api_key(session: Session, client_id: uuid.UUID, key_id: str) -> None:
+    try:
+        parsed = uuid.UUID(key_id)
+    except ValueError:
+        raise NotFound("API key", key_id) from None
+    record = session.get(ApiKey, parsed)
+    if record is None or record.client_id != client_id:
+        raise NotFound("API key", key_id)
+    session.delete(record)
+
+
+def authenticate(session: Session, key: str) -> uuid.UUID:
+    client_id = session.scalar(select(ApiKey.client_id).where(ApiKey.key_hash == hash_key(key)))
+    if client_id is None:
+        raise Unauthorized("The API key is not valid. Send 'Authorization: Basic <base64 key>'.")
+    return client_id

@@ -1,0 +1,135 @@
+"""Companies: each is one of the client's customers, whose books we sync into."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, and_, exists, or_, select
+from sqlalchemy.orm import Session
+
+from expense_sync.domain.companies import check_tags, clean_company_name
+from expense_sync.domain.errors import NotFound
+from expense_sync.domain.query import AllOf, Comparison, Node, malformed, parse_query
+from expense_sync.storage.models import Company, CompanyTag
+from expense_sync.storage.query_sql import Page, PageRequest, QueryField, fetch_page
+
+PRODUCTS = ["expenses"]
+
+COMPANY_FIELDS = {
+    "id": QueryField(Company.id, "uuid"),
+    "name": QueryField(Company.name),
+    "description": QueryField(Company.description),
+    "created": QueryField(Company.created, "datetime"),
+    "lastSync": QueryField(Company.last_sync, "datetime"),
+    "createdByUserName": QueryField(Company.created_by_user_name),
+}
+
+
+@dataclass(frozen=True)
+class CompanyChanges:
+    name: str | None = None
+    description: str | None = None
+    tags: dict[str, str] | None = None
+
+
+def create_company(
+    session: Session, client_id: uuid.UUID, changes: CompanyChanges, created_by: str | None
+) -> Company:
+    company = Company(
+        client_id=client_id,
+        name=clean_company_name(changes.name or ""),
+        description=changes.description,
+        created_by_user_name=created_by,
+        products=list(PRODUCTS),
+    )
+    company.tags = _tag_rows(changes.tags or {})
+    session.add(company)
+    session.flush()
+    return company
+
+
+def get_company(session: Session, client_id: uuid.UUID, company_id: uuid.UUID) -> Company:
+    company = session.get(Company, company_id)
+    if company is None or company.client_id != client_id:
+        raise NotFound("Company", company_id)
+    return company
+
+
+def list_companies(
+    session: Session, client_id: uuid.UUID, request: PageRequest, tags: str | None
+) -> Page[Company]:
+    filters = [Company.client_id == client_id]
+    if tags is not None:
+        filters.append(_tags_filter(tags))
+    return fetch_page(
+        session, select(Company), request, COMPANY_FIELDS, [Company.created, Company.id], filters
+    )
+
+
+def replace_company(
+    session: Session, client_id: uuid.UUID, company_id: uuid.UUID, changes: CompanyChanges
+) -> Company:
+    """PUT: every field is replaced, absent ones are cleared (as the contract says)."""
+    company = get_company(session, client_id, company_id)
+    company.name = clean_company_name(changes.name or "")
+    company.description = changes.description
+    _replace_tags(session, company, changes.tags or {})
+    return company
+
+
+def update_company(
+    session: Session, client_id: uuid.UUID, company_id: uuid.UUID, changes: CompanyChanges
+) -> Company:
+    """PATCH: only the fields given (and not null) change."""
+    company = get_company(session, client_id, company_id)
+    if changes.name is not None:
+        company.name = clean_company_name(changes.name)
+    if changes.description is not None:
+        company.description = changes.description
+    if changes.tags is not None:
+        _replace_tags(session, company, changes.tags)
+    return company
+
+
+def delete_company(session: Session, client_id: uuid.UUID, company_id: uuid.UUID) -> None:
+    session.delete(get_company(session, client_id, company_id))
+
+
+def tags_of(company: Company) -> dict[str, str]:
+    return {tag.key: tag.value for tag in company.tags}
+
+
+def _tag_rows(tags: dict[str, str]) -> list[CompanyTag]:
+    return [CompanyTag(key=key, value=value) for key, value in check_tags(tags).items()]
+
+
+def _replace_tags(session: Session, company: Company, tags: dict[str, str]) -> None:
+    rows = _tag_rows(tags)
+    company.tags.clear()
+    session.flush()  # remove the old rows before re-adding a key they held
+    company.tags.extend(rows)
+
+
+def _tags_filter(text: str) -> ColumnElement[bool]:
+    """``tags=region=uk&&team~fin``: every field name is a tag key; = != ~ apply."""
+
+    def compile_tag(node: Node) -> ColumnElement[bool]:
+        if isinstance(node, Comparison):
+            if node.operator not in ("=", "!=", "~"):
+                raise malformed(
+                    f"Tags support =, != and ~ only; '{node.operator}' was used on "
+                    f"'{node.field}'.",
+                    "tags",
+                )
+            key_matches = (CompanyTag.company_id == Company.id) & (CompanyTag.key == node.field)
+            if node.operator == "~":
+                value_test = CompanyTag.value.contains(node.value, autoescape=True)
+            else:
+                value_test = CompanyTag.value == node.value
+            present = exists().where(key_matches & value_test)
+            return ~present if node.operator == "!=" else present
+        parts = [compile_tag(part) for part in node.parts]
+        return and_(*parts) if isinstance(node, AllOf) else or_(*parts)
+
+    return compile_tag(parse_query(text))

@@ -1,0 +1,178 @@
+"""Connections: a company's link to one accounting platform, and the link flow."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from expense_sync.config import Settings
+from expense_sync.connectors.base import LinkContext, PlatformManifest
+from expense_sync.connectors.catalog import (
+    PARTNER_EXPENSE_MANIFEST,
+    connector_for,
+    listed_manifests,
+    manifest_for,
+)
+from expense_sync.domain.connections import ConnectionStatus
+from expense_sync.domain.errors import InvalidRequest, NotFound, Problem
+from expense_sync.services.companies import get_company
+from expense_sync.services.secrets import SecretBox
+from expense_sync.storage.models import Connection
+from expense_sync.storage.query_sql import Page, PageRequest, QueryField, fetch_page
+
+CONNECTION_FIELDS = {
+    "id": QueryField(Connection.id, "uuid"),
+    "integrationKey": QueryField(Connection.platform_key),
+    "status": QueryField(Connection.status, "enum", tuple(s.value for s in ConnectionStatus)),
+    "created": QueryField(Connection.created, "datetime"),
+    "lastSync": QueryField(Connection.last_sync, "datetime"),
+}
+
+
+def manifest_of(connection: Connection) -> PlatformManifest:
+    manifest = manifest_for(connection.platform_key)
+    assert manifest is not None, f"unknown platform {connection.platform_key} in storage"
+    return manifest
+
+
+def linkable_platform(platform_key: str) -> PlatformManifest:
+    """The manifest for ``platform_key`` if it can be linked; a 400 naming the options if not."""
+    linkable = [m.key for m in listed_manifests() if m.connector_available]
+    manifest = manifest_for(platform_key)
+    if manifest is None or manifest is PARTNER_EXPENSE_MANIFEST:
+        known = ", ".join(f"{m.key} ({m.name})" for m in listed_manifests())
+        raise InvalidRequest.for_field(
+            "platformKey",
+            f"Unknown platformKey '{platform_key}'. Valid keys: {known}. "
+            f"Those with a working connector: {', '.join(linkable)}.",
+        )
+    if not manifest.connector_available:
+        raise InvalidRequest.for_field(
+            "platformKey",
+            f"{manifest.name} ({manifest.key}) has no working connector yet, so it cannot be "
+            f"linked. Platforms you can link: {', '.join(linkable)}.",
+        )
+    return manifest
+
+
+def list_connections(
+    session: Session, client_id: uuid.UUID, company_id: uuid.UUID, request: PageRequest
+) -> Page[Connection]:
+    get_company(session, client_id, company_id)
+    return fetch_page(
+        session,
+        select(Connection),
+        request,
+        CONNECTION_FIELDS,
+        [Connection.created, Connection.id],
+        [Connection.company_id == company_id],
+    )
+
+
+def create_connection(
+    session: Session, client_id: uuid.UUID, company_id: uuid.UUID, platform_key: str
+) -> Connection:
+    company = get_company(session, client_id, company_id)
+    manifest = linkable_platform(platform_key)
+    connection = Connection(
+        company_id=company.id, platform_key=manifest.key, status=ConnectionStatus.PENDING_AUTH
+    )
+    session.add(connection)
+    session.flush()
+    return connection
+
+
+def create_partner_expense_connection(
+    session: Session, client_id: uuid.UUID, company_id: uuid.UUID
+) -> Connection:
+    """The card platform's own side of the sync; linked from the start, one per company."""
+    company = get_company(session, client_id, company_id)
+    existing = session.scalar(
+        select(Connection).where(
+            Connection.company_id == company.id,
+            Connection.platform_key == PARTNER_EXPENSE_MANIFEST.key,
+        )
+    )
+    if existing is not None:
+        return existing
+    connection = Connection(
+        company_id=company.id,
+        platform_key=PARTNER_EXPENSE_MANIFEST.key,
+        status=ConnectionStatus.LINKED,
+    )
+    session.add(connection)
+    session.flush()
+    return connection
+
+
+def get_connection(
+    session: Session, client_id: uuid.UUID, company_id: uuid.UUID, connection_id: uuid.UUID
+) -> Connection:
+    company = get_company(session, client_id, company_id)
+    connection = session.get(Connection, connection_id)
+    if connection is None or connection.company_id != company.id:
+        raise NotFound("Connection", connection_id)
+    return connection
+
+
+def delete_connection(
+    session: Session, client_id: uuid.UUID, company_id: uuid.UUID, connection_id: uuid.UUID
+) -> None:
+    session.delete(get_connection(session, client_id, company_id, connection_id))
+
+
+def unlink_connection(
+    session: Session,
+    client_id: uuid.UUID,
+    company_id: uuid.UUID,
+    connection_id: uuid.UUID,
+    status: str | None,
+) -> Connection:
+    connection = get_connection(session, client_id, company_id, connection_id)
+    if status not in (None, ConnectionStatus.UNLINKED):
+        raise InvalidRequest.for_field(
+            "status",
+            f"Only 'Unlinked' can be set here (got '{status}'); link again through the "
+            "connection's linkUrl or PUT .../authorization.",
+        )
+    connection.status = ConnectionStatus.UNLINKED
+    return connection
+
+
+def authorize_connection(
+    session: Session,
+    settings: Settings,
+    connection: Connection,
+    fields: dict[str, str],
+) -> Connection:
+    """Check the customer's answers with the platform's connector and link the connection."""
+    manifest = manifest_of(connection)
+    connector = connector_for(manifest.key)
+    if connector is None:
+        raise InvalidRequest.for_field(
+            "platformKey", f"{manifest.name} has no working connector; it cannot be linked."
+        )
+    missing = [f.name for f in manifest.link_fields if f.required and not fields.get(f.name)]
+    if missing:
+        raise InvalidRequest(
+            f"{manifest.name} needs {', '.join(missing)} to link.",
+            [Problem(name, f"{name} is required to link {manifest.name}.") for name in missing],
+        )
+    settings.ensure_dirs()
+    context = LinkContext(
+        company_id=connection.company_id,
+        connection_id=connection.id,
+        data_dir=settings.resolved_data_dir,
+        ledger_root=settings.resolved_ledger_root,
+    )
+    authorization = connector.authorize(context, fields)
+    connection.connection_info = authorization.connection_info
+    if authorization.secrets:
+        connection.encrypted_secrets = SecretBox(settings.secret_key_bytes).seal(
+            authorization.secrets
+        )
+    connection.status = ConnectionStatus.LINKED
+    connection.errors = None
+    return connection

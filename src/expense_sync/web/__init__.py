@@ -1,0 +1,1 @@
+"""Server-rendered pages: the customer's link flow (and, later, Sync Health)."""
