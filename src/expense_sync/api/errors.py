@@ -109,9 +109,10 @@ def _validation_problems(error: RequestValidationError) -> list[Problem]:
         name = _field_name(tuple(item.get("loc", ())))
         kind = item.get("type", "")
         if kind == "json_invalid":
-            message = "The request body is not valid JSON: " + str(
-                item.get("ctx", {}).get("error", "check quotes, commas and brackets")
-            )
+            position = name if name.isdigit() else "?"
+            name = "body"
+            detail = item.get("ctx", {}).get("error", "check quotes, commas and brackets")
+            message = f"The request body is not valid JSON (character {position}): {detail}."
         elif kind == "extra_forbidden":
             message = f"{name} is not a field of this request; remove it."
         elif kind == "uuid_parsing":

@@ -1,0 +1,174 @@
+"""Connections and the link flow, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from beancount import loader
+from fastapi.testclient import TestClient
+
+from expense_sync.api.runtime import Runtime
+from tests.conftest import Tenant
+
+
+@pytest.fixture
+def company(api: TestClient, tenant: Tenant) -> dict[str, Any]:
+    response = api.post("/companies", json={"name": "Linked Co"}, headers=tenant.headers)
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def connect(api: TestClient, tenant: Tenant, company_id: str, key: str = "bean") -> Any:
+    return api.post(
+        f"/companies/{company_id}/connections", json={"platformKey": key}, headers=tenant.headers
+    )
+
+
+def test_create_starts_pending_with_a_link_url(
+    api: TestClient, tenant: Tenant, company: dict[str, Any]
+) -> None:
+    response = connect(api, tenant, company["id"])
+    assert response.status_code == 200, response.text
+    connection = response.json()
+    assert connection["status"] == "PendingAuth"
+    assert connection["integrationKey"] == "bean"
+    assert connection["platformName"] == "Beancount"
+    assert connection["sourceType"] == "Accounting"
+    assert f"/link/{company['id']}/{connection['id']}?token=" in connection["linkUrl"]
+    listed = api.get(f"/companies/{company['id']}/connections", headers=tenant.headers).json()
+    assert [c["id"] for c in listed["results"]] == [connection["id"]]
+    shown = api.get(f"/companies/{company['id']}", headers=tenant.headers).json()
+    assert shown["dataConnections"] == [connection]
+
+
+def test_unknown_platform_lists_the_valid_keys(
+    api: TestClient, tenant: Tenant, company: dict[str, Any]
+) -> None:
+    response = connect(api, tenant, company["id"], "zzzz")
+    assert response.status_code == 400
+    error = response.json()["validation"]["errors"][0]
+    assert error["itemId"] == "platformKey"
+    for key in ("bean", "tryt", "gbol", "qhyg", "akxx", "trji", "fbrh", "pqsw"):
+        assert key in error["message"]
+
+
+def test_platform_without_connector_cannot_be_linked(
+    api: TestClient, tenant: Tenant, company: dict[str, Any]
+) -> None:
+    response = connect(api, tenant, company["id"], "gbol")
+    assert response.status_code == 400
+    assert "no working connector" in response.json()["error"]
+    listed = api.get(f"/companies/{company['id']}/connections", headers=tenant.headers).json()
+    assert listed["totalResults"] == 0
+
+
+def test_authorize_with_empty_body_links_a_fresh_ledger(
+    api: TestClient, tenant: Tenant, company: dict[str, Any]
+) -> None:
+    connection = connect(api, tenant, company["id"]).json()
+    url = f"/companies/{company['id']}/connections/{connection['id']}/authorization"
+    response = api.put(url, json={}, headers=tenant.headers)
+    assert response.status_code == 200, response.text
+    linked = response.json()
+    assert linked["status"] == "Linked"
+    ledger = Path(linked["connectionInfo"]["ledgerPath"])
+    entries, errors, _ = loader.load_file(str(ledger))
+    assert errors == []
+    assert any(getattr(e, "account", "") == "Liabilities:CreditCard:Corporate" for e in entries)
+
+
+def test_authorize_an_existing_ledger_confined_to_the_root(
+    api: TestClient, tenant: Tenant, company: dict[str, Any], runtime: Runtime
+) -> None:
+    root = runtime.settings.resolved_ledger_root
+    (root / "books").mkdir(parents=True)
+    (root / "books" / "main.beancount").write_text("2024-01-01 open Assets:Cash USD\n")
+    (root / "broken.beancount").write_text("2024-01-01 open Assets:Cash USD\n2024-01-02 * \"x\"\n  Assets:Nope 5 USD\n")
+    connection = connect(api, tenant, company["id"]).json()
+    url = f"/companies/{company['id']}/connections/{connection['id']}/authorization"
+
+    def put(body: dict[str, str]) -> Any:
+        return api.put(url, json=body, headers=tenant.headers)
+
+    for escape in ("../outside.beancount", "/etc/passwd", "books/../../x.beancount"):
+        refused = put({"ledgerPath": escape})
+        assert refused.status_code == 400, escape
+        assert refused.json()["validation"]["errors"][0]["itemId"] == "ledgerPath"
+    missing = put({"ledgerPath": "nope.beancount"})
+    assert missing.status_code == 400 and "No ledger file" in missing.json()["error"]
+    broken = put({"ledgerPath": "broken.beancount"})
+    assert broken.status_code == 400 and "Beancount cannot load" in broken.json()["error"]
+    assert put({"colour": "red"}).status_code == 400
+    still = api.get(url.rsplit("/", 1)[0], headers=tenant.headers).json()
+    assert still["status"] == "PendingAuth" and still["connectionInfo"] is None
+    linked = put({"ledgerPath": "books/main.beancount"}).json()
+    assert linked["status"] == "Linked"
+    assert linked["connectionInfo"]["ledgerPath"] == str(root / "books" / "main.beancount")
+
+
+def test_unlink_then_delete(api: TestClient, tenant: Tenant, company: dict[str, Any]) -> None:
+    connection = connect(api, tenant, company["id"]).json()
+    url = f"/companies/{company['id']}/connections/{connection['id']}"
+    refused = api.patch(url, json={"status": "Linked"}, headers=tenant.headers)
+    assert refused.status_code == 400
+    assert refused.json()["validation"]["errors"][0]["itemId"] == "status"
+    bad_enum = api.patch(url, json={"status": "Whatever"}, headers=tenant.headers)
+    assert bad_enum.status_code == 400
+    unlinked = api.patch(url, json={"status": "Unlinked"}, headers=tenant.headers)
+    assert unlinked.status_code == 200 and unlinked.json()["status"] == "Unlinked"
+    assert api.delete(url, headers=tenant.headers).status_code == 200
+    assert api.get(url, headers=tenant.headers).status_code == 404
+
+
+def test_partner_expense_connection_is_linked_and_single(
+    api: TestClient, tenant: Tenant, company: dict[str, Any]
+) -> None:
+    url = f"/companies/{company['id']}/sync/expenses/connections/partnerExpense"
+    first = api.post(url, headers=tenant.headers)
+    assert first.status_code == 200, first.text
+    assert first.json()["status"] == "Linked"
+    assert first.json()["sourceType"] == "Expense"
+    assert api.post(url, headers=tenant.headers).json()["id"] == first.json()["id"]
+
+
+def test_connection_query(api: TestClient, tenant: Tenant, company: dict[str, Any]) -> None:
+    first = connect(api, tenant, company["id"]).json()
+    connect(api, tenant, company["id"])
+    api.patch(
+        f"/companies/{company['id']}/connections/{first['id']}", json={"status": "Unlinked"},
+        headers=tenant.headers,
+    )
+    url = f"/companies/{company['id']}/connections"
+    found = api.get(url, params={"query": "status=Unlinked"}, headers=tenant.headers).json()
+    assert [c["id"] for c in found["results"]] == [first["id"]]
+    bad = api.get(url, params={"query": "status=Sleeping"}, headers=tenant.headers)
+    assert bad.status_code == 400 and "PendingAuth" in bad.json()["error"]
+
+
+def test_link_pages_complete_the_flow_in_a_browser(
+    api: TestClient, tenant: Tenant, company: dict[str, Any]
+) -> None:
+    redirect = company["redirect"].split("://", 1)[1].split("/", 1)[1]
+    page = api.get("/" + redirect)
+    assert page.status_code == 200 and "Beancount" in page.text and "Xero" not in page.text
+    start = re.search(r'action="([^"]+)"', page.text)
+    assert start is not None
+    started = api.post(start.group(1).replace("&amp;", "&"), data={"platformKey": "bean"},
+                       follow_redirects=False)
+    assert started.status_code == 303
+    form = api.get(started.headers["location"])
+    assert 'name="ledgerPath"' in form.text
+    refused = api.post(started.headers["location"], data={"ledgerPath": "../escape"})
+    assert refused.status_code == 400 and "inside the ledger root" in refused.text
+    done = api.post(started.headers["location"], data={"ledgerPath": ""})
+    assert done.status_code == 200 and "is connected" in done.text
+    listed = api.get(f"/companies/{company['id']}/connections", headers=tenant.headers).json()
+    assert [c["status"] for c in listed["results"]] == ["Linked"]
+
+
+def test_link_pages_need_the_token(api: TestClient, company: dict[str, Any]) -> None:
+    assert api.get(f"/link/{company['id']}?token=forged").status_code == 404
+    assert api.get(f"/link/{company['id']}").status_code == 400

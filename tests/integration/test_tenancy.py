@@ -1,0 +1,82 @@
+"""No endpoint leaks across tenants: client A's key gets 404 for every object of client B."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from tests.conftest import Tenant
+
+TENANT_PARAMS = {"companyId", "connectionId", "apiKeyId", "webhookId"}
+BODIES: dict[str, Any] = {
+    "replace-company": {"name": "Hijacked"},
+    "update-company": {"name": "Hijacked"},
+    "create-connection": {"platformKey": "bean"},
+    "unlink-connection": {"status": "Unlinked"},
+    "update-connection-authorization": {},
+}
+
+
+def _objects_of(api: TestClient, owner: Tenant) -> dict[str, str]:
+    company = api.post("/companies", json={"name": "Secret Co"}, headers=owner.headers).json()
+    connection = api.post(
+        f"/companies/{company['id']}/connections", json={"platformKey": "bean"},
+        headers=owner.headers,
+    ).json()
+    key = api.post("/apiKeys", json={"name": "secret"}, headers=owner.headers).json()
+    hook = api.post(
+        "/webhooks", json={"url": "https://b.test/hook", "eventTypes": []}, headers=owner.headers
+    ).json()
+    return {
+        "companyId": company["id"],
+        "connectionId": connection["id"],
+        "apiKeyId": key["id"],
+        "webhookId": hook["id"],
+    }
+
+
+def test_every_route_with_a_tenant_object_answers_404_to_another_tenant(
+    api: TestClient, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    theirs = _objects_of(api, other_tenant)
+    before = api.get(f"/companies/{theirs['companyId']}", headers=other_tenant.headers).json()
+    walked = set()
+    # The published OpenAPI document is the list of every route a client can call.
+    for template, operations in api.get("/openapi.json").json()["paths"].items():
+        params = set(re.findall(r"{(\w+)}", template))
+        if not params & TENANT_PARAMS:
+            continue
+        path = template
+        for name in params:
+            path = path.replace("{" + name + "}", theirs[name])
+        for method, operation in operations.items():
+            operation_id = operation["operationId"]
+            response = api.request(
+                method.upper(), path, json=BODIES.get(operation_id), headers=tenant.headers
+            )
+            assert response.status_code == 404, (method, template, response.text)
+            assert response.json()["statusCode"] == 404
+            walked.add(operation_id)
+    assert {
+        "get-company", "replace-company", "update-company", "delete-company",
+        "list-connections", "create-connection", "get-connection", "delete-connection",
+        "unlink-connection", "update-connection-authorization",
+        "create-partner-expense-connection", "delete-api-key", "delete-webhook-consumer",
+    } <= walked
+    after = api.get(f"/companies/{theirs['companyId']}", headers=other_tenant.headers).json()
+    assert after == before
+    assert len(api.get("/apiKeys", headers=other_tenant.headers).json()["results"]) == 2
+    assert len(api.get("/webhooks", headers=other_tenant.headers).json()["results"]) == 1
+
+
+def test_lists_only_show_the_callers_objects(
+    api: TestClient, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    _objects_of(api, other_tenant)
+    assert api.get("/companies", headers=tenant.headers).json()["totalResults"] == 0
+    assert api.get("/webhooks", headers=tenant.headers).json()["results"] == []
+    assert [k["name"] for k in api.get("/apiKeys", headers=tenant.headers).json()["results"]] == [
+        "tests"
+    ]
