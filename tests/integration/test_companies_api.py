@@ -77,6 +77,13 @@ def test_paging_envelope_and_links(api: TestClient, tenant: Tenant) -> None:
     assert "next" not in last["_links"] and len(last["results"]) == 1
 
 
+def test_page_sizes_over_2000_are_served_as_2000(api: TestClient, tenant: Tenant) -> None:
+    create(api, tenant, name="Only")
+    page = api.get("/companies?pageSize=5000", headers=tenant.headers).json()
+    assert page["pageSize"] == 2000
+    assert page["_links"]["current"]["href"] == "/companies?page=1&pageSize=2000"
+
+
 def test_query_language_and_order_by(api: TestClient, tenant: Tenant) -> None:
     for name in ("Alpha Ltd", "Beta Ltd", "Gamma Inc"):
         create(api, tenant, name=name, description=name.split()[1])

@@ -13,6 +13,7 @@ from expense_sync.api.dependencies import CallerDep, CompanySlot, UowDep
 from expense_sync.api.errors import ERROR_RESPONSES
 from expense_sync.api.paging import page_request, paging_fields
 from expense_sync.api.presenters import LinkUrlsDep
+from expense_sync.domain.text import require_storable
 from expense_sync.services import companies as service
 from expense_sync.storage.query_sql import PageRequest
 
@@ -53,6 +54,7 @@ def list_companies(
     paging: Annotated[PageRequest, Depends(page_request)],
     tags: Annotated[str | None, Query(description="Filter on tags, e.g. region=uk.")] = None,
 ) -> schemas.Companies:
+    require_storable(tags, "tags")
     page = service.list_companies(uow.session, caller.client_id, paging, tags)
     return schemas.Companies(
         results=[presenters.company(row, urls) for row in page.results],

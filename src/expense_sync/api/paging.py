@@ -9,9 +9,14 @@ from urllib.parse import urlencode
 from fastapi import Query, Request
 from pydantic import BaseModel, Field, model_serializer
 
+from expense_sync.domain.text import require_storable
 from expense_sync.storage.query_sql import Page, PageRequest
 
 MAX_PAGE_SIZE = 5000
+# The contract accepts pageSize up to 5000 in requests but caps PagingInfo.pageSize at 2000
+# in responses. A larger request is served as a page of 2000 (offsets and _links use 2000
+# too), so what we answer stays true to both halves of the contract.
+MAX_SERVED_PAGE_SIZE = 2000
 
 
 class HalRef(BaseModel):
@@ -47,7 +52,8 @@ def page_request(
     query: Annotated[str | None, Query(description="Codat query, e.g. name~Acme.")] = None,
     orderBy: Annotated[str | None, Query(description="Field to order by; '-' for desc.")] = None,
 ) -> PageRequest:
-    return PageRequest(page=page, page_size=pageSize, query=query, order_by=orderBy)
+    require_storable({"query": query, "orderBy": orderBy}, "")
+    return PageRequest(page=page, page_size=min(pageSize, MAX_SERVED_PAGE_SIZE), query=query, order_by=orderBy)
 
 
 def links_for(request: Request, page: Page[Any]) -> Links:

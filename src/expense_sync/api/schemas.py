@@ -6,16 +6,25 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from expense_sync.api.paging import PagingInfo
 from expense_sync.domain.connections import ConnectionStatus, SourceType
+from expense_sync.domain.text import unstorable_text
 
 
 class StrictRequest(BaseModel):
     """Request bodies refuse unknown fields, so a typo is reported rather than ignored."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _storable(cls, data: Any) -> Any:
+        problems = unstorable_text(data, "")
+        if problems:
+            raise ValueError(problems[0].message)
+        return data
 
 
 Tags = dict[str, str]

@@ -17,6 +17,7 @@ from expense_sync.connectors.catalog import (
 )
 from expense_sync.domain.connections import ConnectionStatus
 from expense_sync.domain.errors import InvalidRequest, NotFound, Problem
+from expense_sync.domain.text import require_storable
 from expense_sync.services.companies import get_company
 from expense_sync.services.secrets import SecretBox
 from expense_sync.storage.models import Connection
@@ -148,6 +149,7 @@ def authorize_connection(
     fields: dict[str, str],
 ) -> Connection:
     """Check the customer's answers with the platform's connector and link the connection."""
+    require_storable(fields, "")
     manifest = manifest_of(connection)
     connector = connector_for(manifest.key)
     if connector is None:
