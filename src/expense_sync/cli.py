@@ -19,16 +19,20 @@ from expense_sync.storage.migrate import upgrade
 from expense_sync.storage.models import Client
 from expense_sync.storage.uow import UnitOfWork
 
-app = typer.Typer(help="expense-sync: a Codat-compatible Sync for Expenses server.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="expense-sync: a Codat-compatible Sync for Expenses server.", no_args_is_help=True
+)
 api_keys = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 app.add_typer(api_keys, name="api-keys")
 console = Console(stderr=True)
 
 DataDir = Annotated[
     Path | None,
-    typer.Option("--data-dir", help="Where the database, ledgers and uploads live.",
-                 envvar="EXPENSE_SYNC_DATA_DIR"),
+    typer.Option(
+        "--data-dir",
+        help="Where the database, ledgers and uploads live.",
+        envvar="EXPENSE_SYNC_DATA_DIR",
+    ),
 ]
 
 
@@ -102,10 +106,11 @@ def serve(
         console.print("First start: created client 'default' with this API key (shown once):")
         console.print(f"  [bold]{first_key}[/]")
     console.print(f"  API docs:  {base}/docs\n  Health:    {base}/healthz")
-    console.print(f"  Try:       curl -H \"Authorization: Basic $(printf %s '<key>' | base64 -w0)\" "
-                  f"{base}/companies")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning",
-                access_log=False)
+    console.print(
+        f"  Try:       curl -H \"Authorization: Basic $(printf %s '<key>' | base64 -w0)\" "
+        f"{base}/companies"
+    )
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", access_log=False)
 
 
 def _new_key(settings: Settings, client: str, name: str | None) -> str:

@@ -1,15 +1,16 @@
 """Runtime configuration, read from ``EXPENSE_SYNC_*`` environment variables.
 
-| variable | default | meaning |
-| --- | --- | --- |
-| ``EXPENSE_SYNC_DATA_DIR`` | ``./.expense-sync`` | database, ledgers, uploads, secret key |
-| ``EXPENSE_SYNC_DATABASE_URL`` | SQLite file in the data directory | any SQLAlchemy URL (``postgresql+psycopg://...``) |
-| ``EXPENSE_SYNC_BROKER_URL`` | empty (embedded worker) | ``redis://`` or ``amqp://`` for scale-out workers |
-| ``EXPENSE_SYNC_PUBLIC_URL`` | the URL the request came in on | base of the link URLs handed to customers |
-| ``EXPENSE_SYNC_LEDGER_ROOT`` | ``<data dir>/ledgers`` | existing ledgers may only be chosen under here |
-| ``EXPENSE_SYNC_DAILY_QUOTA`` | ``1000`` | requests per UTC day, times (1 + companies with a linked connection), as Codat counts |
-| ``EXPENSE_SYNC_COMPANY_CONCURRENCY`` | ``10`` | requests in flight per company at once |
-| ``EXPENSE_SYNC_SECRET_KEY`` | generated into the data directory | Fernet key that encrypts connection secrets |
+- ``DATA_DIR`` (``./.expense-sync``): database, ledgers, uploads, secret key.
+- ``DATABASE_URL`` (SQLite in the data dir): any SQLAlchemy URL, e.g.
+  ``postgresql+psycopg://user@host/db``.
+- ``BROKER_URL`` (empty: embedded worker): ``redis://`` or ``amqp://`` for workers.
+- ``PUBLIC_URL`` (the URL a request came in on): base of link URLs given to customers.
+- ``LEDGER_ROOT`` (``<data dir>/ledgers``): existing ledgers may only be chosen here.
+- ``DAILY_QUOTA`` (1000): requests per UTC day, times (1 + companies with a linked
+  connection), as Codat counts them.
+- ``COMPANY_CONCURRENCY`` (10): requests in flight per company at once.
+- ``SECRET_KEY`` (generated into the data dir): Fernet key sealing connection secrets;
+  set it explicitly when several processes share one database.
 """
 
 from __future__ import annotations

@@ -40,7 +40,9 @@ def test_replace_clears_what_is_not_sent_and_update_keeps_it(
     url = f"/companies/{company['id']}"
     patched = api.patch(url, json={"description": "second"}, headers=tenant.headers).json()
     assert (patched["name"], patched["description"], patched["tags"]) == (
-        "Acme", "second", {"region": "uk"},
+        "Acme",
+        "second",
+        {"region": "uk"},
     )
     replaced = api.put(url, json={"name": "Acme 2"}, headers=tenant.headers).json()
     assert (replaced["name"], replaced["description"], replaced["tags"]) == ("Acme 2", None, {})
@@ -51,7 +53,8 @@ def test_replace_clears_what_is_not_sent_and_update_keeps_it(
 def test_delete_cascades_to_connections(api: TestClient, tenant: Tenant) -> None:
     company = create(api, tenant, name="Gone")
     connection = api.post(
-        f"/companies/{company['id']}/connections", json={"platformKey": "bean"},
+        f"/companies/{company['id']}/connections",
+        json={"platformKey": "bean"},
         headers=tenant.headers,
     ).json()
     assert api.delete(f"/companies/{company['id']}", headers=tenant.headers).status_code == 204
@@ -96,10 +99,13 @@ def test_query_language_and_order_by(api: TestClient, tenant: Tenant) -> None:
     assert names({"query": "name~ltd"}) == ["Alpha Ltd", "Beta Ltd"]
     assert names({"query": "name!=Beta Ltd && description=Ltd"}) == ["Alpha Ltd"]
     assert names({"query": "name=Gamma Inc||(name~alp&&description=Ltd)"}) == [
-        "Alpha Ltd", "Gamma Inc",
+        "Alpha Ltd",
+        "Gamma Inc",
     ]
     assert names({"query": "created>2000-01-01T00:00:00Z", "orderBy": "-name"}) == [
-        "Gamma Inc", "Beta Ltd", "Alpha Ltd",
+        "Gamma Inc",
+        "Beta Ltd",
+        "Alpha Ltd",
     ]
     assert names({"query": "created<2000-01-01T00:00:00Z"}) == []
 

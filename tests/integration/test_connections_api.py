@@ -86,7 +86,9 @@ def test_authorize_an_existing_ledger_confined_to_the_root(
     root = runtime.settings.resolved_ledger_root
     (root / "books").mkdir(parents=True)
     (root / "books" / "main.beancount").write_text("2024-01-01 open Assets:Cash USD\n")
-    (root / "broken.beancount").write_text("2024-01-01 open Assets:Cash USD\n2024-01-02 * \"x\"\n  Assets:Nope 5 USD\n")
+    (root / "broken.beancount").write_text(
+        '2024-01-01 open Assets:Cash USD\n2024-01-02 * "x"\n  Assets:Nope 5 USD\n'
+    )
     connection = connect(api, tenant, company["id"]).json()
     url = f"/companies/{company['id']}/connections/{connection['id']}/authorization"
 
@@ -138,7 +140,8 @@ def test_connection_query(api: TestClient, tenant: Tenant, company: dict[str, An
     first = connect(api, tenant, company["id"]).json()
     connect(api, tenant, company["id"])
     api.patch(
-        f"/companies/{company['id']}/connections/{first['id']}", json={"status": "Unlinked"},
+        f"/companies/{company['id']}/connections/{first['id']}",
+        json={"status": "Unlinked"},
         headers=tenant.headers,
     )
     url = f"/companies/{company['id']}/connections"
@@ -156,8 +159,9 @@ def test_link_pages_complete_the_flow_in_a_browser(
     assert page.status_code == 200 and "Beancount" in page.text and "Xero" not in page.text
     start = re.search(r'action="([^"]+)"', page.text)
     assert start is not None
-    started = api.post(start.group(1).replace("&amp;", "&"), data={"platformKey": "bean"},
-                       follow_redirects=False)
+    started = api.post(
+        start.group(1).replace("&amp;", "&"), data={"platformKey": "bean"}, follow_redirects=False
+    )
     assert started.status_code == 303
     form = api.get(started.headers["location"])
     assert 'name="ledgerPath"' in form.text

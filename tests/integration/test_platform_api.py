@@ -6,9 +6,9 @@ import base64
 
 from fastapi.testclient import TestClient
 
+from expense_sync.api.runtime import Runtime
 from expense_sync.services.clients import hash_key
 from expense_sync.storage.models import ApiKey, WebhookConsumer
-from expense_sync.api.runtime import Runtime
 from tests.conftest import Tenant
 
 ALL_KEYS = {"bean", "tryt", "gbol", "qhyg", "akxx", "trji", "fbrh", "pqsw"}
@@ -38,11 +38,13 @@ def test_integrations_query_and_get(api: TestClient, tenant: Tenant) -> None:
     enabled = api.get("/integrations", params={"query": "enabled=true"}, headers=tenant.headers)
     assert {i["key"] for i in enabled.json()["results"]} == {"bean"}
     named = api.get(
-        "/integrations", params={"query": "name~quickbooks", "orderBy": "-name"},
+        "/integrations",
+        params={"query": "name~quickbooks", "orderBy": "-name"},
         headers=tenant.headers,
     )
     assert [i["name"] for i in named.json()["results"]] == [
-        "QuickBooks Online", "QuickBooks Desktop",
+        "QuickBooks Online",
+        "QuickBooks Desktop",
     ]
     assert api.get("/integrations/tryt", headers=tenant.headers).json()["name"] == "Tryton"
     assert api.get("/integrations/nope", headers=tenant.headers).status_code == 404
@@ -58,7 +60,9 @@ def test_api_keys_are_shown_once_and_stored_hashed(
     key = created.json()["apiKey"]
     with runtime.session_factory() as session:
         stored = session.get(ApiKey, __import__("uuid").UUID(created.json()["id"]))
-        assert stored is not None and stored.key_hash == hash_key(key) and key not in stored.key_hash
+        assert (
+            stored is not None and stored.key_hash == hash_key(key) and key not in stored.key_hash
+        )
     listed = api.get("/apiKeys", headers=tenant.headers).json()["results"]
     assert {k["name"] for k in listed} == {"tests", "ci"}
     assert all("apiKey" not in k for k in listed)

@@ -36,11 +36,13 @@ def test_daily_quota_answers_429_with_retry_after(api: TestClient, tenant: Tenan
 def test_linked_companies_raise_the_quota(api: TestClient, tenant: Tenant) -> None:
     company = api.post("/companies", json={"name": "Active"}, headers=tenant.headers).json()
     connection = api.post(
-        f"/companies/{company['id']}/connections", json={"platformKey": "bean"},
+        f"/companies/{company['id']}/connections",
+        json={"platformKey": "bean"},
         headers=tenant.headers,
     ).json()
     linked = api.put(
-        f"/companies/{company['id']}/connections/{connection['id']}/authorization", json={},
+        f"/companies/{company['id']}/connections/{connection['id']}/authorization",
+        json={},
         headers=tenant.headers,
     )
     assert linked.headers["X-Rate-Limit-Limit"] == "5"

@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 import schemathesis
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -22,8 +24,6 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
 
 from expense_sync.api.app import create_app
 from expense_sync.api.runtime import Runtime
@@ -46,7 +46,8 @@ def fuzz_target(runtime: Runtime) -> Iterator[tuple[FastAPI, Tenant, dict[str, s
     with TestClient(app) as client:
         company = client.post("/companies", json={"name": "Fuzz"}, headers=tenant.headers).json()
         connection = client.post(
-            f"/companies/{company['id']}/connections", json={"platformKey": "bean"},
+            f"/companies/{company['id']}/connections",
+            json={"platformKey": "bean"},
             headers=tenant.headers,
         ).json()
     ids = {"companyId": company["id"], "connectionId": connection["id"], "platformKey": "bean"}
@@ -75,9 +76,7 @@ def codat_schema(fuzz_target: tuple[FastAPI, Tenant, dict[str, str]]) -> Any:
     return schema.include(operation_id=_built_operation_ids(app))
 
 
-def _exercise(
-    case: Any, target: tuple[FastAPI, Tenant, dict[str, str]], checks: list[Any]
-) -> None:
+def _exercise(case: Any, target: tuple[FastAPI, Tenant, dict[str, str]], checks: list[Any]) -> None:
     app, tenant, ids = target
     case.call_and_validate(app=app, headers=tenant.headers, checks=checks)
     if case.method.upper() == "DELETE" or not case.path_parameters:
@@ -114,8 +113,15 @@ def test_our_openapi(our_schema: Any, fuzz_target: tuple[FastAPI, Tenant, dict[s
 
 
 def test_codat_spec(codat_schema: Any, fuzz_target: tuple[FastAPI, Tenant, dict[str, str]]) -> None:
-    operations = {result.ok().definition.raw["operationId"] for result in codat_schema.get_all_operations()}
-    assert {"list-companies", "create-company", "create-connection", "unlink-connection"} <= operations
+    operations = {
+        result.ok().definition.raw["operationId"] for result in codat_schema.get_all_operations()
+    }
+    assert {
+        "list-companies",
+        "create-company",
+        "create-connection",
+        "unlink-connection",
+    } <= operations
     # Codat's document omits some 4xx codes it answers with (e.g. 400 on create-connection),
     # so for it we hold to: never 5xx, and every body matches the schema.
     _fuzz_every_operation(codat_schema, fuzz_target, CHECKS)

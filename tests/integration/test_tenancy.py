@@ -22,7 +22,8 @@ BODIES: dict[str, Any] = {
 def _objects_of(api: TestClient, owner: Tenant) -> dict[str, str]:
     company = api.post("/companies", json={"name": "Secret Co"}, headers=owner.headers).json()
     connection = api.post(
-        f"/companies/{company['id']}/connections", json={"platformKey": "bean"},
+        f"/companies/{company['id']}/connections",
+        json={"platformKey": "bean"},
         headers=owner.headers,
     ).json()
     key = api.post("/apiKeys", json={"name": "secret"}, headers=owner.headers).json()
@@ -60,10 +61,19 @@ def test_every_route_with_a_tenant_object_answers_404_to_another_tenant(
             assert response.json()["statusCode"] == 404
             walked.add(operation_id)
     assert {
-        "get-company", "replace-company", "update-company", "delete-company",
-        "list-connections", "create-connection", "get-connection", "delete-connection",
-        "unlink-connection", "update-connection-authorization",
-        "create-partner-expense-connection", "delete-api-key", "delete-webhook-consumer",
+        "get-company",
+        "replace-company",
+        "update-company",
+        "delete-company",
+        "list-connections",
+        "create-connection",
+        "get-connection",
+        "delete-connection",
+        "unlink-connection",
+        "update-connection-authorization",
+        "create-partner-expense-connection",
+        "delete-api-key",
+        "delete-webhook-consumer",
     } <= walked
     after = api.get(f"/companies/{theirs['companyId']}", headers=other_tenant.headers).json()
     assert after == before

@@ -11,7 +11,10 @@ def test_forbidden_characters_are_removed_as_the_contract_describes() -> None:
 
 
 def test_allowed_punctuation_is_kept() -> None:
-    assert clean_company_name("Smith & Sons, Ltd. - O'Neil @ UK?!") == "Smith & Sons, Ltd. - O'Neil @ UK?!"
+    assert (
+        clean_company_name("Smith & Sons, Ltd. - O'Neil @ UK?!")
+        == "Smith & Sons, Ltd. - O'Neil @ UK?!"
+    )
 
 
 def test_a_name_of_only_forbidden_characters_is_refused() -> None:

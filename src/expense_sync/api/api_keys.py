@@ -32,8 +32,12 @@ class ApiKeys(BaseModel):
     results: list[ApiKeyDetails]
 
 
-@router.get("/apiKeys", operation_id="list-api-keys", response_model=ApiKeys,
-            response_model_exclude_none=True)
+@router.get(
+    "/apiKeys",
+    operation_id="list-api-keys",
+    response_model=ApiKeys,
+    response_model_exclude_none=True,
+)
 def list_api_keys(caller: CallerDep, uow: UowDep) -> ApiKeys:
     keys = service.list_api_keys(uow.session, caller.client_id)
     return ApiKeys(
@@ -41,9 +45,16 @@ def list_api_keys(caller: CallerDep, uow: UowDep) -> ApiKeys:
     )
 
 
-@router.post("/apiKeys", operation_id="create-api-key", status_code=201,
-             response_model=ApiKeyDetails, response_model_exclude_none=True)
-def create_api_key(caller: CallerDep, uow: UowDep, body: CreateApiKey | None = None) -> ApiKeyDetails:
+@router.post(
+    "/apiKeys",
+    operation_id="create-api-key",
+    status_code=201,
+    response_model=ApiKeyDetails,
+    response_model_exclude_none=True,
+)
+def create_api_key(
+    caller: CallerDep, uow: UowDep, body: CreateApiKey | None = None
+) -> ApiKeyDetails:
     created = service.create_api_key(uow.session, caller.client_id, body.name if body else None)
     uow.commit()
     record = created.record
@@ -52,8 +63,9 @@ def create_api_key(caller: CallerDep, uow: UowDep, body: CreateApiKey | None = N
     )
 
 
-@router.delete("/apiKeys/{apiKeyId}", operation_id="delete-api-key", status_code=204,
-               response_class=Response)
+@router.delete(
+    "/apiKeys/{apiKeyId}", operation_id="delete-api-key", status_code=204, response_class=Response
+)
 def delete_api_key(apiKeyId: str, caller: CallerDep, uow: UowDep) -> Response:
     service.delete_api_key(uow.session, caller.client_id, apiKeyId)
     uow.commit()

@@ -71,7 +71,10 @@ def create_connection(
 
 @router.get(CONNECTION, operation_id="get-connection", response_model=schemas.Connection)
 def get_connection(
-    companyId: uuid.UUID, connectionId: uuid.UUID, caller: CallerDep, uow: UowDep,
+    companyId: uuid.UUID,
+    connectionId: uuid.UUID,
+    caller: CallerDep,
+    uow: UowDep,
     urls: LinkUrlsDep,
 ) -> schemas.Connection:
     row = service.get_connection(uow.session, caller.client_id, companyId, connectionId)
@@ -97,9 +100,7 @@ def unlink_connection(
     body: UpdateConnection | None = None,
 ) -> schemas.Connection:
     status = body.status if body else None
-    row = service.unlink_connection(
-        uow.session, caller.client_id, companyId, connectionId, status
-    )
+    row = service.unlink_connection(uow.session, caller.client_id, companyId, connectionId, status)
     uow.commit()
     return presenters.connection(row, urls)
 
@@ -118,7 +119,7 @@ def update_authorization(
     runtime: RuntimeDep,
     body: Annotated[
         dict[str, str],
-        Body(description="The platform's link fields, e.g. {} or {\"ledgerPath\": \"a.beancount\"}."),
+        Body(description='The platform\'s link fields, e.g. {} or {"ledgerPath": "a.beancount"}.'),
     ],
 ) -> schemas.Connection:
     row = service.get_connection(uow.session, caller.client_id, companyId, connectionId)

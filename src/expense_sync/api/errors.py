@@ -153,7 +153,7 @@ def install_error_handlers(app: FastAPI) -> None:
         message = {404: "No such endpoint.", 405: "This method is not allowed here."}.get(
             error.status_code, str(error.detail)
         )
-        return error_response(error.status_code, message, headers=error.headers)
+        return error_response(error.status_code, message, headers=dict(error.headers or {}))
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, error: Exception) -> JSONResponse:

@@ -110,8 +110,13 @@ def present(m: PlatformManifest, base_url: str) -> Integration:
             availabilityNote=m.availability_note,
             authKind=m.auth_kind.value,
             linkFields=[
-                {"name": f.name, "label": f.label, "kind": f.kind, "required": f.required,
-                 "help": f.help}
+                {
+                    "name": f.name,
+                    "label": f.label,
+                    "kind": f.kind,
+                    "required": f.required,
+                    "help": f.help,
+                }
                 for f in m.link_fields
             ],
             reads=list(m.reads),

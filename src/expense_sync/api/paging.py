@@ -53,7 +53,9 @@ def page_request(
     orderBy: Annotated[str | None, Query(description="Field to order by; '-' for desc.")] = None,
 ) -> PageRequest:
     require_storable({"query": query, "orderBy": orderBy}, "")
-    return PageRequest(page=page, page_size=min(pageSize, MAX_SERVED_PAGE_SIZE), query=query, order_by=orderBy)
+    return PageRequest(
+        page=page, page_size=min(pageSize, MAX_SERVED_PAGE_SIZE), query=query, order_by=orderBy
+    )
 
 
 def links_for(request: Request, page: Page[Any]) -> Links:

@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 
 from expense_sync.api import schemas
 from expense_sync.api.dependencies import RuntimeDep
+from expense_sync.domain.connections import ConnectionStatus
 from expense_sync.services.companies import tags_of
 from expense_sync.services.connections import manifest_of
 from expense_sync.services.secrets import SecretBox
@@ -50,7 +51,7 @@ def connection(row: models.Connection, urls: LinkUrls) -> schemas.Connection:
         sourceType=manifest.source_type,
         platformName=manifest.name,
         linkUrl=urls.connection(row.company_id, row.id),
-        status=row.status,  # type: ignore[arg-type]
+        status=ConnectionStatus(row.status),
         lastSync=row.last_sync,
         created=row.created,
         dataConnectionErrors=[schemas.DataConnectionError(**e) for e in row.errors or []] or None,

@@ -27,7 +27,8 @@ class WebhookConsumerPrototype(StrictRequest):
     url: AnyHttpUrl = Field(description="Where events are POSTed (http or https).")
     disabled: bool | None = False
     eventTypes: list[str] = Field(
-        default_factory=list, max_length=20,
+        default_factory=list,
+        max_length=20,
         description=f"Events to receive: {', '.join(EVENT_TYPES)}.",
     )
     companyTags: list[str] | None = Field(default=None, max_length=10)
@@ -82,8 +83,12 @@ def list_consumers(caller: CallerDep, uow: UowDep) -> WebhookConsumers:
     return WebhookConsumers(results=[_present(row) for row in rows])
 
 
-@router.post("/webhooks", operation_id="create-webhook-consumer", status_code=201,
-             response_model=CreatedWebhookConsumer)
+@router.post(
+    "/webhooks",
+    operation_id="create-webhook-consumer",
+    status_code=201,
+    response_model=CreatedWebhookConsumer,
+)
 def create_consumer(
     body: WebhookConsumerPrototype, caller: CallerDep, uow: UowDep, runtime: RuntimeDep
 ) -> CreatedWebhookConsumer:
@@ -101,8 +106,12 @@ def create_consumer(
     )
 
 
-@router.delete("/webhooks/{webhookId}", operation_id="delete-webhook-consumer", status_code=204,
-               response_class=Response)
+@router.delete(
+    "/webhooks/{webhookId}",
+    operation_id="delete-webhook-consumer",
+    status_code=204,
+    response_class=Response,
+)
 def delete_consumer(webhookId: uuid.UUID, caller: CallerDep, uow: UowDep) -> Response:
     service.delete_consumer(uow.session, caller.client_id, webhookId)
     uow.commit()

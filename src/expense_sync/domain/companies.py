@@ -37,7 +37,9 @@ def check_tags(tags: dict[str, str]) -> dict[str, str]:
             )
         if len(value) > MAX_TAG_VALUE_LENGTH:
             problems.append(
-                Problem(f"tags.{key}", f"tag values must be at most {MAX_TAG_VALUE_LENGTH} characters.")
+                Problem(
+                    f"tags.{key}", f"tag values must be at most {MAX_TAG_VALUE_LENGTH} characters."
+                )
             )
     if problems:
         raise InvalidRequest("The company's tags are not valid.", problems)

@@ -118,8 +118,7 @@ def _tags_filter(text: str) -> ColumnElement[bool]:
         if isinstance(node, Comparison):
             if node.operator not in ("=", "!=", "~"):
                 raise malformed(
-                    f"Tags support =, != and ~ only; '{node.operator}' was used on "
-                    f"'{node.field}'.",
+                    f"Tags support =, != and ~ only; '{node.operator}' was used on '{node.field}'.",
                     "tags",
                 )
             key_matches = (CompanyTag.company_id == Company.id) & (CompanyTag.key == node.field)

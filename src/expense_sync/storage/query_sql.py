@@ -75,7 +75,7 @@ def _comparison(node: Comparison, fields: Fields) -> ColumnElement[bool]:
     if node.operator == "~":
         if spec.kind not in ("string", "enum"):
             raise malformed(f"'~' (contains) works on text fields, not on {node.field}.")
-        return func.lower(column).contains(str(value).lower(), autoescape=True)  # type: ignore[no-any-return]
+        return func.lower(column).contains(str(value).lower(), autoescape=True)
     if node.operator in _ORDERING_OPS and spec.kind in ("bool", "uuid"):
         raise malformed(f"'{node.operator}' does not apply to {node.field}; use = or !=.")
     result: ColumnElement[bool] = {
@@ -133,7 +133,7 @@ class Page(Generic[T]):
 
 def fetch_page(
     session: Session,
-    statement: Select[tuple[T]],
+    statement: Select[T],
     request: PageRequest,
     fields: Fields,
     default_order: Sequence[Any],
@@ -190,6 +190,6 @@ def in_memory_page(
                 reverse=ordering.descending,
             )
     start = (request.page - 1) * request.page_size
-    return Page(selected[start : start + request.page_size], request.page, request.page_size,
-                len(selected))
-
+    return Page(
+        selected[start : start + request.page_size], request.page, request.page_size, len(selected)
+    )

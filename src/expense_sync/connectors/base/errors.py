@@ -1,9 +1,9 @@
 """Every upstream failure is classified once, where it happens.
 
-    ConnectorError
-    ├── RetriableConnectorError   the platform is down or busy: try again later
-    ├── FatalConnectorError       will not work until someone changes something
-    └── ValidationConnectorError  the platform refused this input; ``field`` says which
+ConnectorError
+├── RetriableConnectorError   the platform is down or busy: try again later
+├── FatalConnectorError       will not work until someone changes something
+└── ValidationConnectorError  the platform refused this input; ``field`` says which
 """
 
 from __future__ import annotations

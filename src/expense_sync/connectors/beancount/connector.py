@@ -14,8 +14,8 @@ from beancount import loader
 
 from expense_sync.connectors.base import (
     AttachmentLimits,
-    Authorization,
     AuthKind,
+    Authorization,
     LinkContext,
     LinkField,
     PlatformManifest,
