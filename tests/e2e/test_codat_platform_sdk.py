@@ -12,8 +12,12 @@ from codat_platform import CodatPlatform
 from codat_platform.models.errors import ErrorMessage
 from codat_platform.models.errors.responsevalidationerror import ResponseValidationError
 from codat_platform.models.shared.security import Security
+from codat_platform.utils.retries import RetryConfig
 
 from tests.e2e.server import RunningServer, running_server
+
+# The SDK retries 408/429/5xx for up to an hour by default; a failure here must fail fast.
+NO_RETRIES = RetryConfig("none")
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +28,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
 
 def _client(server: RunningServer, key: str) -> CodatPlatform:
     auth = "Basic " + base64.b64encode(key.encode()).decode()
-    return CodatPlatform(server_url=server.url, security=Security(auth_header=auth))
+    return CodatPlatform(
+        server_url=server.url, retry_config=NO_RETRIES, security=Security(auth_header=auth)
+    )
 
 
 @pytest.fixture

@@ -14,8 +14,12 @@ import pytest
 from codat_sync_for_expenses import CodatSyncExpenses
 from codat_sync_for_expenses.models.errors import ErrorMessage, SDKError
 from codat_sync_for_expenses.models.shared.security import Security
+from codat_sync_for_expenses.utils.retries import RetryConfig
 
 from tests.e2e.server import RunningServer, running_server
+
+# The SDK retries 408/429/5xx for up to an hour by default; a failure here must fail fast.
+NO_RETRIES = RetryConfig("none")
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +36,9 @@ def basic(key: str) -> str:
 def sdk(server: RunningServer) -> Iterator[CodatSyncExpenses]:
     assert server.first_key, "serve printed no first-start API key"
     with CodatSyncExpenses(
-        server_url=server.url, security=Security(auth_header=basic(server.first_key))
+        server_url=server.url,
+        retry_config=NO_RETRIES,
+        security=Security(auth_header=basic(server.first_key)),
     ) as client:
         yield client
 
@@ -112,7 +118,9 @@ def test_errors_reach_the_sdk_as_error_messages(
 ) -> None:
     with (
         CodatSyncExpenses(
-            server_url=server.url, security=Security(auth_header=basic("wrong-key"))
+            server_url=server.url,
+            retry_config=NO_RETRIES,
+            security=Security(auth_header=basic("wrong-key")),
         ) as stranger,
         pytest.raises(ErrorMessage) as unauthorized,
     ):

@@ -8,6 +8,11 @@ whose connector is not built yet is listed so clients can discover it, says so i
 from __future__ import annotations
 
 from expense_sync.connectors.base import (
+    DOCUMENT_TYPES,
+    EXPENSE_TRANSACTION_TYPES,
+    LEDGER_READS,
+    LEDGER_WRITES,
+    MB,
     AttachmentLimits,
     AuthKind,
     Connector,
@@ -19,27 +24,6 @@ from expense_sync.connectors.beancount import BeancountConnector
 from expense_sync.connectors.beancount.connector import BEANCOUNT_MANIFEST
 from expense_sync.domain.connections import SourceType
 
-READS = (
-    "chartOfAccounts",
-    "bankAccounts",
-    "suppliers",
-    "customers",
-    "taxRates",
-    "trackingCategories",
-    "company",
-)
-WRITES = ("chartOfAccounts", "bankAccounts", "suppliers", "customers")
-EXPENSE_TYPES = (
-    "Payment",
-    "Refund",
-    "Reward",
-    "Chargeback",
-    "ReimbursableExpense",
-    "Transfer",
-    "Adjustment",
-)
-_MB = 1024 * 1024
-_DOCUMENTS = ("application/pdf", "image/jpeg", "image/png", "image/gif", "image/tiff")
 NOT_BUILT = "No working connector yet: listed for discovery, cannot be linked."
 
 TRYTON_MANIFEST = PlatformManifest(
@@ -47,12 +31,12 @@ TRYTON_MANIFEST = PlatformManifest(
     name="Tryton",
     logo_text="Tr",
     auth_kind=AuthKind.CREDENTIALS,
-    reads=READS,
-    writes=WRITES,
-    transaction_types=EXPENSE_TYPES,
+    reads=LEDGER_READS,
+    writes=LEDGER_WRITES,
+    transaction_types=EXPENSE_TRANSACTION_TYPES,
     batch_size=100,
     rate_limit=RateLimit(requests=600, per_seconds=60),
-    attachments=AttachmentLimits(max_bytes=50 * _MB, content_types=_DOCUMENTS),
+    attachments=AttachmentLimits(max_bytes=50 * MB, content_types=DOCUMENT_TYPES),
     link_fields=(
         LinkField("url", "Server URL", "url", help="e.g. http://127.0.0.1:8000"),
         LinkField("database", "Database"),
@@ -81,12 +65,12 @@ def _cloud(
         name=name,
         logo_text=logo,
         auth_kind=auth,
-        reads=READS,
-        writes=WRITES,
-        transaction_types=EXPENSE_TYPES,
+        reads=LEDGER_READS,
+        writes=LEDGER_WRITES,
+        transaction_types=EXPENSE_TRANSACTION_TYPES,
         batch_size=batch,
         rate_limit=rate,
-        attachments=AttachmentLimits(max_bytes=attachment_mb * _MB, content_types=_DOCUMENTS),
+        attachments=AttachmentLimits(max_bytes=attachment_mb * MB, content_types=DOCUMENT_TYPES),
         availability_note=NOT_BUILT,
         is_offline_connector=offline,
         tested_against=tested_against,

@@ -16,7 +16,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from expense_sync.api.dependencies import RuntimeDep, UowDep
-from expense_sync.api.presenters import LinkUrls
+from expense_sync.api.presenters import LinkUrlsDep
 from expense_sync.api.runtime import Runtime
 from expense_sync.connectors.base import ConnectorError
 from expense_sync.connectors.catalog import PARTNER_EXPENSE_MANIFEST
@@ -30,17 +30,16 @@ templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 Token = Annotated[str, Query(max_length=100)]
 
 
-def _urls(request: Request, runtime: Runtime) -> LinkUrls:
-    base = runtime.settings.public_url or str(request.base_url)
-    return LinkUrls(base.rstrip("/"), runtime.secrets)
-
-
 @router.get("/link/{companyId}", response_class=HTMLResponse)
 def company_page(
-    request: Request, companyId: uuid.UUID, token: Token, uow: UowDep, runtime: RuntimeDep
+    request: Request,
+    companyId: uuid.UUID,
+    token: Token,
+    uow: UowDep,
+    runtime: RuntimeDep,
+    urls: LinkUrlsDep,
 ) -> Response:
     company = linking.company_by_token(uow.session, runtime.secrets, companyId, token)
-    urls = _urls(request, runtime)
     connections = [
         {"row": c, "manifest": manifest_of(c), "url": urls.connection(company.id, c.id)}
         for c in company.connections
@@ -66,11 +65,12 @@ def start(
     platformKey: Annotated[str, Form(max_length=100)],
     uow: UowDep,
     runtime: RuntimeDep,
+    urls: LinkUrlsDep,
 ) -> Response:
     company = linking.company_by_token(uow.session, runtime.secrets, companyId, token)
     connection = linking.start_connection(uow.session, company, platformKey)
     uow.commit()
-    return RedirectResponse(_urls(request, runtime).connection(company.id, connection.id), 303)
+    return RedirectResponse(urls.connection(company.id, connection.id), 303)
 
 
 @router.get("/link/{companyId}/{connectionId}", response_class=HTMLResponse)

@@ -7,6 +7,11 @@ from expense_sync.connectors.base.errors import (
     ValidationConnectorError,
 )
 from expense_sync.connectors.base.manifest import (
+    DOCUMENT_TYPES,
+    EXPENSE_TRANSACTION_TYPES,
+    LEDGER_READS,
+    LEDGER_WRITES,
+    MB,
     AttachmentLimits,
     AuthKind,
     LinkField,
@@ -16,6 +21,11 @@ from expense_sync.connectors.base.manifest import (
 from expense_sync.connectors.base.protocol import Authorization, Connector, LinkContext
 
 __all__ = [
+    "DOCUMENT_TYPES",
+    "EXPENSE_TRANSACTION_TYPES",
+    "LEDGER_READS",
+    "LEDGER_WRITES",
+    "MB",
     "AttachmentLimits",
     "AuthKind",
     "Authorization",

@@ -17,6 +17,31 @@ from expense_sync.domain.connections import SourceType
 _NAMESPACE = uuid.UUID("6f1c2a8e-8d1b-4c55-9a59-3a2f0f1d2b7e")
 
 
+# What a full accounting connector reads and writes, and the spend it can post; platforms
+# declare these unless they differ.
+LEDGER_READS = (
+    "chartOfAccounts",
+    "bankAccounts",
+    "suppliers",
+    "customers",
+    "taxRates",
+    "trackingCategories",
+    "company",
+)
+LEDGER_WRITES = ("chartOfAccounts", "bankAccounts", "suppliers", "customers")
+EXPENSE_TRANSACTION_TYPES = (
+    "Payment",
+    "Refund",
+    "Reward",
+    "Chargeback",
+    "ReimbursableExpense",
+    "Transfer",
+    "Adjustment",
+)
+DOCUMENT_TYPES = ("application/pdf", "image/jpeg", "image/png", "image/gif", "image/tiff")
+MB = 1024 * 1024
+
+
 class AuthKind(StrEnum):
     LEDGER_FILE = "LedgerFile"
     CREDENTIALS = "Credentials"

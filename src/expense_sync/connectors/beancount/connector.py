@@ -13,6 +13,11 @@ from pathlib import Path
 from beancount import loader
 
 from expense_sync.connectors.base import (
+    DOCUMENT_TYPES,
+    EXPENSE_TRANSACTION_TYPES,
+    LEDGER_READS,
+    LEDGER_WRITES,
+    MB,
     AttachmentLimits,
     AuthKind,
     Authorization,
@@ -29,31 +34,12 @@ BEANCOUNT_MANIFEST = PlatformManifest(
     name="Beancount",
     logo_text="Bc",
     auth_kind=AuthKind.LEDGER_FILE,
-    reads=(
-        "chartOfAccounts",
-        "bankAccounts",
-        "suppliers",
-        "customers",
-        "taxRates",
-        "trackingCategories",
-        "company",
-    ),
-    writes=("chartOfAccounts", "bankAccounts", "suppliers", "customers"),
-    transaction_types=(
-        "Payment",
-        "Refund",
-        "Reward",
-        "Chargeback",
-        "ReimbursableExpense",
-        "Transfer",
-        "Adjustment",
-    ),
+    reads=LEDGER_READS,
+    writes=LEDGER_WRITES,
+    transaction_types=EXPENSE_TRANSACTION_TYPES,
     batch_size=500,
     rate_limit=RateLimit(requests=10_000, per_seconds=60),
-    attachments=AttachmentLimits(
-        max_bytes=100 * 1024 * 1024,
-        content_types=("application/pdf", "image/jpeg", "image/png", "image/gif", "image/tiff"),
-    ),
+    attachments=AttachmentLimits(max_bytes=100 * MB, content_types=DOCUMENT_TYPES),
     link_fields=(
         LinkField(
             "ledgerPath",
