@@ -106,9 +106,12 @@ def serve(
         console.print("First start: created client 'default' with this API key (shown once):")
         console.print(f"  [bold]{first_key}[/]")
     console.print(f"  API docs:  {base}/docs\n  Health:    {base}/healthz")
+    key = first_key or "<your key>"
     console.print(
-        f"  Try:       curl -H \"Authorization: Basic $(printf %s '<key>' | base64 -w0)\" "
-        f"{base}/companies"
+        f"  Try:       curl -H \"Authorization: Basic $(printf %s '{key}' | base64 -w0)\" "
+        f"{base}/companies",
+        soft_wrap=True,
+        highlight=False,
     )
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", access_log=False)
 
