@@ -100,7 +100,7 @@ def test_authorize_an_existing_ledger_confined_to_the_root(
         assert refused.status_code == 400, escape
         assert refused.json()["validation"]["errors"][0]["itemId"] == "ledgerPath"
     missing = put({"ledgerPath": "nope.beancount"})
-    assert missing.status_code == 400 and "No ledger file" in missing.json()["error"]
+    assert missing.status_code == 400 and "no ledger file named" in missing.json()["error"]
     broken = put({"ledgerPath": "broken.beancount"})
     assert broken.status_code == 400 and "Beancount cannot load" in broken.json()["error"]
     assert put({"colour": "red"}).status_code == 400
@@ -165,14 +165,24 @@ def test_link_pages_complete_the_flow_in_a_browser(
     assert started.status_code == 303
     form = api.get(started.headers["location"])
     assert 'name="ledgerPath"' in form.text
+    assert form.headers["cache-control"] == "no-store"
+    assert form.headers["referrer-policy"] == "no-referrer"
     refused = api.post(started.headers["location"], data={"ledgerPath": "../escape"})
-    assert refused.status_code == 400 and "inside the ledger root" in refused.text
+    assert refused.status_code == 400 and "inside the ledger folder" in refused.text
+    assert "ledgerPath" not in refused.text.split("<form", 1)[0], "API field name shown"
     done = api.post(started.headers["location"], data={"ledgerPath": ""})
-    assert done.status_code == 200 and "is connected" in done.text
+    assert done.status_code == 200 and "Beancount connected" in done.text
     listed = api.get(f"/companies/{company['id']}/connections", headers=tenant.headers).json()
     assert [c["status"] for c in listed["results"]] == ["Linked"]
+    ledger = listed["results"][0]["connectionInfo"]["ledgerPath"]
+    assert ledger not in done.text and Path(ledger).name in done.text, "server path shown"
+    again = api.get("/" + redirect)
+    assert "Connected" in again.text and 'name="platformKey" value="bean"' not in again.text
+    resubmitted = api.post(started.headers["location"], data={"ledgerPath": "../escape"})
+    assert resubmitted.status_code == 200 and 'role="alert"' not in resubmitted.text
 
 
-def test_link_pages_need_the_token(api: TestClient, company: dict[str, Any]) -> None:
-    assert api.get(f"/link/{company['id']}?token=forged").status_code == 404
-    assert api.get(f"/link/{company['id']}").status_code == 400
+@pytest.mark.parametrize("query", ["?token=forged", ""])
+def test_link_pages_need_the_token(api: TestClient, company: dict[str, Any], query: str) -> None:
+    page = api.get(f"/link/{company['id']}{query}")
+    assert page.status_code == 404 and "This link is not valid" in page.text

@@ -1,7 +1,8 @@
 """The link pages a customer opens from ``linkUrl`` / ``redirect`` to authorize a platform.
 
 Access is by the token in the URL (an HMAC of the id), not by API key: the customer
-has no key. A page asks only for the platform's link fields from its manifest.
+has no key. A page asks only for the platform's link fields from its manifest, speaks
+to a person (no field names, no server paths), and is never cached or sent as a referrer.
 """
 
 from __future__ import annotations
@@ -20,38 +21,66 @@ from expense_sync.api.presenters import LinkUrlsDep
 from expense_sync.api.runtime import Runtime
 from expense_sync.connectors.base import ConnectorError
 from expense_sync.connectors.catalog import PARTNER_EXPENSE_MANIFEST
-from expense_sync.domain.errors import InvalidRequest
+from expense_sync.domain.connections import ConnectionStatus
+from expense_sync.domain.errors import InvalidRequest, NotFound
 from expense_sync.services import linking
 from expense_sync.services.connections import manifest_of
+from expense_sync.storage.models import Connection
 from expense_sync.storage.uow import UnitOfWork
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 Token = Annotated[str, Query(max_length=100)]
+PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+STATUS_TEXT = {
+    ConnectionStatus.PENDING_AUTH: "Not finished",
+    ConnectionStatus.LINKED: "Connected",
+    ConnectionStatus.UNLINKED: "Disconnected",
+    ConnectionStatus.DEAUTHORIZED: "Access withdrawn",
+}
+
+
+def _page(request: Request, template: str, context: dict[str, Any], status: int = 200) -> Response:
+    return templates.TemplateResponse(
+        request, template, context, status_code=status, headers=PRIVATE
+    )
+
+
+def _invalid_link(request: Request) -> Response:
+    return _page(request, "invalid.html", {}, 404)
 
 
 @router.get("/link/{companyId}", response_class=HTMLResponse)
 def company_page(
     request: Request,
     companyId: uuid.UUID,
-    token: Token,
     uow: UowDep,
     runtime: RuntimeDep,
     urls: LinkUrlsDep,
+    token: Token = "",
 ) -> Response:
-    company = linking.company_by_token(uow.session, runtime.secrets, companyId, token)
+    try:
+        company = linking.company_by_token(uow.session, runtime.secrets, companyId, token)
+    except NotFound:
+        return _invalid_link(request)
+    shown = [c for c in company.connections if manifest_of(c) is not PARTNER_EXPENSE_MANIFEST]
+    in_use = {c.platform_key for c in shown if c.status != ConnectionStatus.UNLINKED}
     connections = [
-        {"row": c, "manifest": manifest_of(c), "url": urls.connection(company.id, c.id)}
-        for c in company.connections
-        if manifest_of(c) is not PARTNER_EXPENSE_MANIFEST
+        {
+            "row": c,
+            "manifest": manifest_of(c),
+            "url": urls.connection(company.id, c.id),
+            "status": STATUS_TEXT[ConnectionStatus(c.status)],
+        }
+        for c in shown
     ]
-    return templates.TemplateResponse(
+    return _page(
         request,
         "company.html",
         {
             "company": company,
             "connections": connections,
-            "platforms": linking.linkable_platforms(),
+            "platforms": [p for p in linking.linkable_platforms() if p.key not in in_use],
             "start_url": f"/link/{company.id}/start?token={token}",
         },
     )
@@ -61,16 +90,19 @@ def company_page(
 def start(
     request: Request,
     companyId: uuid.UUID,
-    token: Token,
     platformKey: Annotated[str, Form(max_length=100)],
     uow: UowDep,
     runtime: RuntimeDep,
     urls: LinkUrlsDep,
+    token: Token = "",
 ) -> Response:
-    company = linking.company_by_token(uow.session, runtime.secrets, companyId, token)
+    try:
+        company = linking.company_by_token(uow.session, runtime.secrets, companyId, token)
+    except NotFound:
+        return _invalid_link(request)
     connection = linking.start_connection(uow.session, company, platformKey)
     uow.commit()
-    return RedirectResponse(urls.connection(company.id, connection.id), 303)
+    return RedirectResponse(urls.connection(company.id, connection.id), 303, headers=PRIVATE)
 
 
 @router.get("/link/{companyId}/{connectionId}", response_class=HTMLResponse)
@@ -78,11 +110,16 @@ def connection_page(
     request: Request,
     companyId: uuid.UUID,
     connectionId: uuid.UUID,
-    token: Token,
     uow: UowDep,
     runtime: RuntimeDep,
+    token: Token = "",
 ) -> Response:
-    row = linking.connection_by_token(uow.session, runtime.secrets, companyId, connectionId, token)
+    try:
+        row = linking.connection_by_token(
+            uow.session, runtime.secrets, companyId, connectionId, token
+        )
+    except NotFound:
+        return _invalid_link(request)
     return _render(request, row, {}, None, 200)
 
 
@@ -91,9 +128,9 @@ async def complete(
     request: Request,
     companyId: uuid.UUID,
     connectionId: uuid.UUID,
-    token: Token,
     uow: UowDep,
     runtime: RuntimeDep,
+    token: Token = "",
 ) -> Response:
     form = await request.form()
     answers = {key: value for key, value in form.items() if isinstance(value, str)}
@@ -111,7 +148,14 @@ def _complete(
     uow: UnitOfWork,
     runtime: Runtime,
 ) -> Response:
-    row = linking.connection_by_token(uow.session, runtime.secrets, companyId, connectionId, token)
+    try:
+        row = linking.connection_by_token(
+            uow.session, runtime.secrets, companyId, connectionId, token
+        )
+    except NotFound:
+        return _invalid_link(request)
+    if row.status == ConnectionStatus.LINKED:
+        return _render(request, row, {}, None, 200)  # already done: nothing to re-submit
     try:
         linking.complete_link(uow.session, runtime.settings, row, answers)
     except (InvalidRequest, ConnectorError) as error:
@@ -119,17 +163,36 @@ def _complete(
         row = linking.connection_by_token(
             uow.session, runtime.secrets, companyId, connectionId, token
         )
-        return _render(request, row, answers, error.message, 400)
+        return _render(request, row, answers, _for_people(row, error), 400)
     uow.commit()
     return _render(request, row, answers, None, 200)
 
 
+def _for_people(row: Connection, error: InvalidRequest | ConnectorError) -> str:
+    """Name the field by its label, not its API name."""
+    manifest = manifest_of(row)
+    message = error.message
+    for field in manifest.link_fields:
+        message = message.replace(field.name, f"“{field.label}”")
+    return message
+
+
 def _render(
-    request: Request, row: Any, answers: dict[str, str], error: str | None, status: int
+    request: Request, row: Connection, answers: dict[str, str], error: str | None, status: int
 ) -> Response:
-    return templates.TemplateResponse(
+    info = row.connection_info or {}
+    return _page(
         request,
         "connection.html",
-        {"row": row, "manifest": manifest_of(row), "answers": answers, "error": error},
-        status_code=status,
+        {
+            "row": row,
+            "manifest": manifest_of(row),
+            "company": row.company,
+            "answers": answers,
+            "error": error,
+            "linked": row.status == ConnectionStatus.LINKED,
+            # Show the customer what they linked, never where it lives on our server.
+            "linked_to": Path(str(info["ledgerPath"])).name if "ledgerPath" in info else None,
+        },
+        status,
     )

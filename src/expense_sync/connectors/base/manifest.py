@@ -59,6 +59,7 @@ class LinkField:
     kind: str = "text"  # text | url | password
     required: bool = True
     help: str = ""
+    placeholder: str = ""
 
 
 @dataclass(frozen=True)

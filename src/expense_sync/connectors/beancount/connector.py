@@ -43,10 +43,11 @@ BEANCOUNT_MANIFEST = PlatformManifest(
     link_fields=(
         LinkField(
             "ledgerPath",
-            "Existing ledger (optional)",
+            "Existing ledger",
             required=False,
-            help="A .beancount file under the server's ledger root, relative to it. "
-            "Leave empty to start a new ledger with a small-business chart of accounts.",
+            help="Leave empty to start a new ledger with a small-business chart of accounts, "
+            "or give the name of a ledger file in the ledger folder.",
+            placeholder="e.g. books.beancount",
         ),
     ),
     connector_available=True,
@@ -90,12 +91,15 @@ def confine(root: Path, relative: str) -> Path:
     """Resolve a client-supplied path, refusing anything outside ``root``."""
     if not relative or Path(relative).is_absolute():
         raise ValidationConnectorError(
-            "ledgerPath must be a path relative to the ledger root.", field="ledgerPath"
+            "ledgerPath must be a file name inside the ledger folder (e.g. books.beancount), "
+            "not an absolute path.",
+            field="ledgerPath",
         )
     candidate = (root / relative).resolve()
     if not candidate.is_relative_to(root.resolve()):
         raise ValidationConnectorError(
-            "ledgerPath must stay inside the ledger root; '..' and symlinks out are refused.",
+            "ledgerPath must be a file inside the ledger folder; '..' and links that lead "
+            "outside it are refused.",
             field="ledgerPath",
         )
     return candidate
@@ -125,7 +129,8 @@ class BeancountConnector:
         path = confine(root, relative)
         if not path.is_file():
             raise ValidationConnectorError(
-                f"No ledger file at '{relative}' under the ledger root.", field="ledgerPath"
+                f"There is no ledger file named '{relative}' in the ledger folder.",
+                field="ledgerPath",
             )
         problems = ledger_errors(path)
         if problems:
