@@ -97,10 +97,13 @@ def serve(
     from expense_sync.api.app import create_app
 
     settings = _settings(data_dir)
+    base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+    if not settings.public_url:
+        # Link URLs are built from this, never from a request's Host header.
+        settings = settings.model_copy(update={"public_url": base})
     _migrate(settings)
     first_key = _first_start_key(settings)
     _configure_logging()
-    base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
     console.print(f"[bold green]expense-sync[/] on {base}  (data: {settings.resolved_data_dir})")
     if first_key:
         console.print("First start: created client 'default' with this API key (shown once):")

@@ -83,7 +83,7 @@ def test_authorize_with_empty_body_links_a_fresh_ledger(
 def test_authorize_an_existing_ledger_confined_to_the_root(
     api: TestClient, tenant: Tenant, company: dict[str, Any], runtime: Runtime
 ) -> None:
-    root = runtime.settings.resolved_ledger_root
+    root = runtime.settings.resolved_ledger_root / tenant.name
     (root / "books").mkdir(parents=True)
     (root / "books" / "main.beancount").write_text("2024-01-01 open Assets:Cash USD\n")
     (root / "broken.beancount").write_text(
@@ -106,9 +106,61 @@ def test_authorize_an_existing_ledger_confined_to_the_root(
     assert put({"colour": "red"}).status_code == 400
     still = api.get(url.rsplit("/", 1)[0], headers=tenant.headers).json()
     assert still["status"] == "PendingAuth" and still["connectionInfo"] is None
+    assert put({"ledgerPath": "a" * 300}).status_code == 400
+    assert put({"ledgerPath": "a/" * 3000}).status_code == 400
     linked = put({"ledgerPath": "books/main.beancount"}).json()
     assert linked["status"] == "Linked"
     assert linked["connectionInfo"]["ledgerPath"] == str(root / "books" / "main.beancount")
+    second = connect(api, tenant, company["id"]).json()
+    shared = api.put(
+        f"/companies/{company['id']}/connections/{second['id']}/authorization",
+        json={"ledgerPath": "books/main.beancount"},
+        headers=tenant.headers,
+    )
+    assert shared.status_code == 409 and "already linked" in shared.json()["error"]
+
+
+def test_ledgers_cannot_reach_outside_their_folder(
+    api: TestClient, tenant: Tenant, company: dict[str, Any], runtime: Runtime, tmp_path: Path
+) -> None:
+    root = runtime.settings.resolved_ledger_root / tenant.name
+    root.mkdir(parents=True)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("password=hunter2\n")
+    (root / "includes.beancount").write_text(f'include "{secret}"\n')
+    (root / "relative.beancount").write_text('include "../../../secret.txt"\n')
+    (root / "plugin.beancount").write_text('plugin "os.system" "touch /tmp/pwned"\n')
+    (root / "outside").symlink_to(tmp_path)
+    connection = connect(api, tenant, company["id"]).json()
+    url = f"/companies/{company['id']}/connections/{connection['id']}/authorization"
+    for ledger, expected in [
+        ("includes.beancount", "inside the ledger folder"),
+        ("relative.beancount", "inside the ledger folder"),
+        ("plugin.beancount", "does not run plugins"),
+        ("outside/secret.txt", "inside the ledger folder"),
+    ]:
+        response = api.put(url, json={"ledgerPath": ledger}, headers=tenant.headers)
+        assert response.status_code == 400, ledger
+        assert expected in response.json()["error"], ledger
+        assert "hunter2" not in response.text
+
+
+def test_a_client_cannot_link_another_clients_ledger(
+    api: TestClient, tenant: Tenant, other_tenant: Tenant, company: dict[str, Any]
+) -> None:
+    theirs = api.post("/companies", json={"name": "B"}, headers=other_tenant.headers).json()
+    their_connection = connect(api, other_tenant, theirs["id"]).json()
+    linked = api.put(
+        f"/companies/{theirs['id']}/connections/{their_connection['id']}/authorization",
+        json={},
+        headers=other_tenant.headers,
+    ).json()
+    their_file = Path(linked["connectionInfo"]["ledgerPath"]).name
+    mine = connect(api, tenant, company["id"]).json()
+    url = f"/companies/{company['id']}/connections/{mine['id']}/authorization"
+    for guess in (their_file, f"../{other_tenant.name}/{their_file}"):
+        response = api.put(url, json={"ledgerPath": guess}, headers=tenant.headers)
+        assert response.status_code == 400, guess
 
 
 def test_unlink_then_delete(api: TestClient, tenant: Tenant, company: dict[str, Any]) -> None:

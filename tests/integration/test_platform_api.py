@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import uuid
 
 from fastapi.testclient import TestClient
 
@@ -59,7 +60,7 @@ def test_api_keys_are_shown_once_and_stored_hashed(
     assert created.status_code == 201
     key = created.json()["apiKey"]
     with runtime.session_factory() as session:
-        stored = session.get(ApiKey, __import__("uuid").UUID(created.json()["id"]))
+        stored = session.get(ApiKey, uuid.UUID(created.json()["id"]))
         assert (
             stored is not None and stored.key_hash == hash_key(key) and key not in stored.key_hash
         )
@@ -94,7 +95,7 @@ def test_webhook_consumers(api: TestClient, tenant: Tenant, runtime: Runtime) ->
     assert [c["id"] for c in listed] == [consumer["id"]]
     assert "signingSecret" not in listed[0]
     with runtime.session_factory() as session:
-        row = session.get(WebhookConsumer, __import__("uuid").UUID(consumer["id"]))
+        row = session.get(WebhookConsumer, uuid.UUID(consumer["id"]))
         assert row is not None and secret not in row.encrypted_signing_secret
         assert runtime.secrets.open(row.encrypted_signing_secret)["secret"] == secret
     assert api.delete(f"/webhooks/{consumer['id']}", headers=tenant.headers).status_code == 204
@@ -103,13 +104,15 @@ def test_webhook_consumers(api: TestClient, tenant: Tenant, runtime: Runtime) ->
 
 def test_bad_webhook_consumers_are_refused(api: TestClient, tenant: Tenant) -> None:
     cases = [
-        ({"url": "not a url", "eventTypes": []}, "url"),
-        ({"url": "https://x.test", "eventTypes": ["expenses.sync.maybe"]}, "eventTypes"),
-        ({"url": "https://x.test", "companyId": "00000000-0000-0000-0000-000000000000"}, None),
+        ({"url": "not a url", "eventTypes": []}, 400, "url"),
+        ({"url": "ftp://x.test", "eventTypes": []}, 400, "url"),
+        ({"url": "https://x.test", "eventTypes": ["expenses.sync.maybe"]}, 400, "eventTypes"),
+        ({"url": "https://x.test", "secret": "mine"}, 400, "secret"),
+        ({"url": "https://x.test", "companyId": "00000000-0000-0000-0000-000000000000"}, 404, None),
     ]
-    for body, item in cases:
+    for body, status, item in cases:
         response = api.post("/webhooks", json=body, headers=tenant.headers)
-        assert response.status_code in (400, 404), response.text
+        assert response.status_code == status, response.text
         if item:
             assert response.json()["validation"]["errors"][0]["itemId"] == item
     assert api.get("/webhooks", headers=tenant.headers).json()["results"] == []

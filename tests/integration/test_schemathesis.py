@@ -32,7 +32,7 @@ from tests.conftest import Tenant, make_tenant
 REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "codat"
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
 EXAMPLES = settings(
-    max_examples=25,
+    max_examples=40,
     deadline=None,
     suppress_health_check=list(HealthCheck),
     database=None,

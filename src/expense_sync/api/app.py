@@ -10,7 +10,7 @@ from fastapi.openapi.utils import get_openapi
 from expense_sync import __version__
 from expense_sync.api import api_keys, companies, connections, health, integrations, webhooks
 from expense_sync.api.correlation import RequestLogMiddleware
-from expense_sync.api.errors import install_error_handlers
+from expense_sync.api.errors import error_body, install_error_handlers
 from expense_sync.api.runtime import Runtime
 from expense_sync.config import Settings
 from expense_sync.web import link
@@ -35,7 +35,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         app.include_router(module.router)
     app.include_router(link.router)
     install_error_handlers(app)
-    app.add_middleware(RequestLogMiddleware)
+    app.add_middleware(RequestLogMiddleware, error_body=error_body)
     app.openapi = lambda: _openapi_without_422(app)  # type: ignore[method-assign]
     return app
 

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from expense_sync.api.correlation import current_correlation_id
@@ -74,6 +75,17 @@ _STATUS = {
 }
 
 
+def error_body(status: int, message: str, retryable: bool) -> bytes:
+    """An ErrorMessage as bytes, for the middleware that answers outside any route."""
+    body = ErrorMessage(
+        statusCode=status,
+        error=message,
+        correlationId=current_correlation_id(),
+        canBeRetried="True" if retryable else "False",
+    )
+    return body.model_dump_json().encode()
+
+
 def error_response(
     status: int,
     message: str,
@@ -117,6 +129,8 @@ def _validation_problems(error: RequestValidationError) -> list[Problem]:
             message = f"The request body is not valid JSON (character {position}): {detail}."
         elif kind == "extra_forbidden":
             message = f"{name} is not a field of this request; remove it."
+        elif kind in ("model_attributes_type", "dict_type") and name == "body":
+            message = "Send a JSON object in the body, with Content-Type: application/json."
         elif kind == "uuid_parsing":
             message = f"{name} must be a UUID such as 3fa85f64-5717-4562-b3fc-2c963f66afa6."
         else:
@@ -142,6 +156,23 @@ def install_error_handlers(app: FastAPI) -> None:
         problems = [Problem(error.field, error.message, "connector")] if error.field else None
         return error_response(400, error.message, problems)
 
+    @app.exception_handler(IntegrityError)
+    async def integrity_error(_: Request, error: IntegrityError) -> JSONResponse:
+        log.warning("integrity error (correlationId %s): %s", current_correlation_id(), error)
+        return error_response(
+            409, "The request clashed with a concurrent change; send it again.", retryable=True
+        )
+
+    @app.exception_handler(OperationalError)
+    async def busy_database(_: Request, error: OperationalError) -> JSONResponse:
+        log.warning("database busy (correlationId %s): %s", current_correlation_id(), error)
+        return error_response(
+            503,
+            "The database is busy; try again in a moment.",
+            retryable=True,
+            headers={"Retry-After": "1"},
+        )
+
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
         problems = _validation_problems(error)
@@ -154,10 +185,3 @@ def install_error_handlers(app: FastAPI) -> None:
             error.status_code, str(error.detail)
         )
         return error_response(error.status_code, message, headers=dict(error.headers or {}))
-
-    @app.exception_handler(Exception)
-    async def unexpected(_: Request, error: Exception) -> JSONResponse:
-        log.exception("unexpected error (correlationId %s)", current_correlation_id())
-        return error_response(
-            500, "Something went wrong on our side; quote the correlationId.", retryable=True
-        )

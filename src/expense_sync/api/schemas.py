@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from expense_sync.api.paging import PagingInfo
 from expense_sync.domain.connections import ConnectionStatus, SourceType
-from expense_sync.domain.text import unstorable_text
+from expense_sync.domain.text import require_storable
 
 
 class StrictRequest(BaseModel):
@@ -21,9 +21,8 @@ class StrictRequest(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _storable(cls, data: Any) -> Any:
-        problems = unstorable_text(data, "")
-        if problems:
-            raise ValueError(problems[0].message)
+        # Raised as our own error (not ValueError) so the 400 names the exact field.
+        require_storable(data, "")
         return data
 
 

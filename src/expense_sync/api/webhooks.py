@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
 from fastapi import APIRouter, Response
-from pydantic import AnyHttpUrl, BaseModel, Field, field_validator
+from pydantic import AnyHttpUrl, BaseModel, Field, UrlConstraints, field_validator
 
 from expense_sync.api.dependencies import CallerDep, RuntimeDep, UowDep
 from expense_sync.api.errors import ERROR_RESPONSES
@@ -24,14 +25,18 @@ EVENT_TYPES = (
 
 
 class WebhookConsumerPrototype(StrictRequest):
-    url: AnyHttpUrl = Field(description="Where events are POSTed (http or https).")
+    url: Annotated[AnyHttpUrl, UrlConstraints(max_length=2000)] = Field(
+        description="Where events are POSTed (http or https), at most 2000 characters."
+    )
     disabled: bool | None = False
     eventTypes: list[str] = Field(
         default_factory=list,
         max_length=20,
         description=f"Events to receive: {', '.join(EVENT_TYPES)}.",
     )
-    companyTags: list[str] | None = Field(default=None, max_length=10)
+    companyTags: list[Annotated[str, Field(max_length=128)]] | None = Field(
+        default=None, max_length=10
+    )
     companyId: uuid.UUID | None = Field(
         default=None, description="expense-sync extension: only events of this company."
     )

@@ -31,9 +31,12 @@ def check_tags(tags: dict[str, str]) -> dict[str, str]:
     if len(tags) > MAX_TAGS:
         problems.append(Problem("tags", f"at most {MAX_TAGS} tags are allowed, got {len(tags)}."))
     for key, value in tags.items():
-        if not 1 <= len(key) <= MAX_TAG_KEY_LENGTH:
+        if not 1 <= len(key) <= MAX_TAG_KEY_LENGTH or "\n" in key or "\r" in key:
             problems.append(
-                Problem(f"tags.{key}", f"tag keys must be 1-{MAX_TAG_KEY_LENGTH} characters long.")
+                Problem(
+                    f"tags.{key}",
+                    f"tag keys must be 1-{MAX_TAG_KEY_LENGTH} characters on one line.",
+                )
             )
         if len(value) > MAX_TAG_VALUE_LENGTH:
             problems.append(

@@ -21,7 +21,10 @@ from dataclasses import dataclass
 from expense_sync.domain.errors import MalformedQuery, Problem
 
 OPERATORS = ("!=", ">=", "<=", "=", "~", ">", "<")
-_FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
+# A field is any run of characters that are not space, operators or brackets; whether it
+# exists is the compiler's call (tag keys may hold '-', spaces aside, or non-ASCII letters).
+_FIELD = re.compile(r"[^\s=!~<>&|(){}\"]+")
+MAX_DEPTH = 32
 _OPEN = {"(": ")", "{": "}"}
 MAX_QUERY_LENGTH = 2000
 
@@ -55,6 +58,7 @@ class _Parser:
     def __init__(self, text: str) -> None:
         self.text = text
         self.pos = 0
+        self.depth = 0
 
     def fail(self, what: str) -> MalformedQuery:
         shown = self.text[self.pos : self.pos + 20] or "the end of the query"
@@ -93,8 +97,12 @@ class _Parser:
         self.skip_spaces()
         opener = self.text[self.pos : self.pos + 1]
         if opener in _OPEN:
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise self.fail(f"Groups nest deeper than {MAX_DEPTH} levels")
             self.pos += 1
             node = self.expression()
+            self.depth -= 1
             if not self.at(_OPEN[opener]):
                 raise self.fail(f"Expected '{_OPEN[opener]}' to close the group")
             self.pos += 1

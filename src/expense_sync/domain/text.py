@@ -24,12 +24,17 @@ def unstorable_text(value: Any, where: str) -> list[Problem]:
     if isinstance(value, dict):
         found = []
         for key, item in value.items():
-            name = f"{where}.{key}" if where else str(key)
+            name = f"{where}.{printable(str(key))}" if where else printable(str(key))
             found += unstorable_text(str(key), name) + unstorable_text(item, name)
         return found
     if isinstance(value, list):
         return [p for i, item in enumerate(value) for p in unstorable_text(item, f"{where}[{i}]")]
     return []
+
+
+def printable(text: str) -> str:
+    """``text`` made safe to echo in an error: bad characters shown as escapes."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
 
 
 def require_storable(value: Any, where: str) -> None:

@@ -5,6 +5,7 @@ database useless for signing in."""
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -12,7 +13,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from expense_sync.domain.errors import Conflict, NotFound, Unauthorized
+from expense_sync.domain.errors import Conflict, InvalidRequest, NotFound, Unauthorized
+from expense_sync.storage.locks import lock_row
 from expense_sync.storage.models import ApiKey, Client
 
 DEFAULT_CLIENT = "default"
@@ -29,7 +31,17 @@ class NewApiKey:
     plaintext: str
 
 
+CLIENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
+
+
 def ensure_client(session: Session, name: str = DEFAULT_CLIENT) -> Client:
+    """The client called ``name``, created if new. Names are also folder names."""
+    if not CLIENT_NAME.fullmatch(name):
+        raise InvalidRequest.for_field(
+            "client",
+            "Client names are 1-100 letters, digits, '.', '_' or '-', starting with a "
+            "letter or digit.",
+        )
     client = session.scalar(select(Client).where(Client.name == name))
     if client is None:
         client = Client(name=name)
@@ -39,6 +51,7 @@ def ensure_client(session: Session, name: str = DEFAULT_CLIENT) -> Client:
 
 
 def create_api_key(session: Session, client_id: uuid.UUID, name: str | None) -> NewApiKey:
+    lock_row(session, Client, client_id)  # so two requests cannot both pass the cap
     count = len(list_api_keys(session, client_id))
     if count >= MAX_KEYS_PER_CLIENT:
         raise Conflict(

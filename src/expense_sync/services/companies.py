@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from expense_sync.domain.companies import check_tags, clean_company_name
 from expense_sync.domain.errors import NotFound
 from expense_sync.domain.query import AllOf, Comparison, Node, malformed, parse_query
+from expense_sync.storage.locks import lock_row
 from expense_sync.storage.models import Company, CompanyTag
 from expense_sync.storage.query_sql import Page, PageRequest, QueryField, fetch_page
 
@@ -49,11 +50,22 @@ def create_company(
     return company
 
 
-def get_company(session: Session, client_id: uuid.UUID, company_id: uuid.UUID) -> Company:
-    company = session.get(Company, company_id)
-    if company is None or company.client_id != client_id:
+def get_company(
+    session: Session, client_id: uuid.UUID, company_id: uuid.UUID, *, for_update: bool = False
+) -> Company:
+    """The caller's company, or NotFound; ``for_update`` locks its row until commit."""
+    if for_update:
+        lock_row(session, Company, company_id)
+    statement = select(Company).where(Company.id == company_id, Company.client_id == client_id)
+    company = session.scalar(statement)
+    if company is None:
         raise NotFound("Company", company_id)
     return company
+
+
+def company_exists(session: Session, client_id: uuid.UUID, company_id: uuid.UUID) -> bool:
+    statement = select(Company.id).where(Company.id == company_id, Company.client_id == client_id)
+    return session.scalar(statement) is not None
 
 
 def list_companies(
@@ -71,7 +83,7 @@ def replace_company(
     session: Session, client_id: uuid.UUID, company_id: uuid.UUID, changes: CompanyChanges
 ) -> Company:
     """PUT: every field is replaced, absent ones are cleared (as the contract says)."""
-    company = get_company(session, client_id, company_id)
+    company = get_company(session, client_id, company_id, for_update=True)
     company.name = clean_company_name(changes.name or "")
     company.description = changes.description
     _replace_tags(session, company, changes.tags or {})
@@ -82,7 +94,7 @@ def update_company(
     session: Session, client_id: uuid.UUID, company_id: uuid.UUID, changes: CompanyChanges
 ) -> Company:
     """PATCH: only the fields given (and not null) change."""
-    company = get_company(session, client_id, company_id)
+    company = get_company(session, client_id, company_id, for_update=True)
     if changes.name is not None:
         company.name = clean_company_name(changes.name)
     if changes.description is not None:
@@ -123,7 +135,9 @@ def _tags_filter(text: str) -> ColumnElement[bool]:
                 )
             key_matches = (CompanyTag.company_id == Company.id) & (CompanyTag.key == node.field)
             if node.operator == "~":
-                value_test = CompanyTag.value.contains(node.value, autoescape=True)
+                value_test = func.lower(CompanyTag.value).contains(
+                    node.value.lower(), autoescape=True
+                )
             else:
                 value_test = CompanyTag.value == node.value
             present = exists().where(key_matches & value_test)

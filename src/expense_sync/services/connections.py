@@ -16,11 +16,11 @@ from expense_sync.connectors.catalog import (
     manifest_for,
 )
 from expense_sync.domain.connections import ConnectionStatus
-from expense_sync.domain.errors import InvalidRequest, NotFound, Problem
+from expense_sync.domain.errors import Conflict, InvalidRequest, NotFound, Problem
 from expense_sync.domain.text import require_storable
 from expense_sync.services.companies import get_company
 from expense_sync.services.secrets import SecretBox
-from expense_sync.storage.models import Connection
+from expense_sync.storage.models import Client, Company, Connection
 from expense_sync.storage.query_sql import Page, PageRequest, QueryField, fetch_page
 
 CONNECTION_FIELDS = {
@@ -89,7 +89,7 @@ def create_partner_expense_connection(
     session: Session, client_id: uuid.UUID, company_id: uuid.UUID
 ) -> Connection:
     """The card platform's own side of the sync; linked from the start, one per company."""
-    company = get_company(session, client_id, company_id)
+    company = get_company(session, client_id, company_id, for_update=True)
     existing = session.scalar(
         select(Connection).where(
             Connection.company_id == company.id,
@@ -162,14 +162,19 @@ def authorize_connection(
             f"{manifest.name} needs {', '.join(missing)} to link.",
             [Problem(name, f"{name} is required to link {manifest.name}.") for name in missing],
         )
-    settings.ensure_dirs()
+    client = session.get(Client, connection.company.client_id)
+    assert client is not None
+    # Each client has its own ledger folder, so no client can link another's books.
+    ledger_root = settings.resolved_ledger_root / client.name
+    ledger_root.mkdir(parents=True, exist_ok=True)
     context = LinkContext(
         company_id=connection.company_id,
         connection_id=connection.id,
         data_dir=settings.resolved_data_dir,
-        ledger_root=settings.resolved_ledger_root,
+        ledger_root=ledger_root,
     )
     authorization = connector.authorize(context, fields)
+    _refuse_shared_books(session, client.id, connection, authorization.connection_info)
     connection.connection_info = authorization.connection_info
     if authorization.secrets:
         connection.encrypted_secrets = SecretBox(settings.secret_key_bytes).seal(
@@ -178,3 +183,25 @@ def authorize_connection(
     connection.status = ConnectionStatus.LINKED
     connection.errors = None
     return connection
+
+
+def _refuse_shared_books(
+    session: Session, client_id: uuid.UUID, connection: Connection, info: dict[str, str]
+) -> None:
+    """Two linked connections writing the same books would post every expense twice."""
+    others = session.scalars(
+        select(Connection)
+        .join(Company, Company.id == Connection.company_id)
+        .where(
+            Company.client_id == client_id,
+            Connection.id != connection.id,
+            Connection.platform_key == connection.platform_key,
+            Connection.status == ConnectionStatus.LINKED,
+        )
+    )
+    for other in others:
+        if other.connection_info and other.connection_info == info:
+            raise Conflict(
+                f"These books are already linked to connection {other.id} of company "
+                f"{other.company_id}; unlink that connection first."
+            )

@@ -42,6 +42,11 @@ def linkable_platforms() -> list[PlatformManifest]:
 
 
 def start_connection(session: Session, company: Company, platform_key: str) -> Connection:
+    """The company's open connection to this platform, or a new one: a customer clicking
+    Connect twice (or replaying the link) never piles up connections."""
+    for existing in company.connections:
+        if existing.platform_key == platform_key and existing.status != "Unlinked":
+            return existing
     return connections.create_connection(session, company.client_id, company.id, platform_key)
 
 

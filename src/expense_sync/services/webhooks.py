@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from expense_sync.domain.errors import Conflict, NotFound
 from expense_sync.services.companies import get_company
 from expense_sync.services.secrets import SecretBox
-from expense_sync.storage.models import WebhookConsumer
+from expense_sync.storage.locks import lock_row
+from expense_sync.storage.models import Client, WebhookConsumer
 
 MAX_CONSUMERS = 50
 
@@ -53,6 +54,7 @@ def list_consumers(session: Session, client_id: uuid.UUID) -> list[WebhookConsum
 def create_consumer(
     session: Session, client_id: uuid.UUID, spec: ConsumerSpec, box: SecretBox
 ) -> NewConsumer:
+    lock_row(session, Client, client_id)  # so two requests cannot both pass the cap
     if len(list_consumers(session, client_id)) >= MAX_CONSUMERS:
         raise Conflict(f"A client may have at most {MAX_CONSUMERS} webhook consumers.")
     if spec.company_id is not None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
@@ -43,18 +43,19 @@ def _convert(name: str, spec: QueryField, raw: str) -> Any:
         if spec.kind == "uuid":
             return uuid.UUID(raw)
         if spec.kind == "datetime":
+            # Codat's dates may be date-only or carry no zone; both are read as UTC.
             value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
             if value.tzinfo is None:
-                raise ValueError("no timezone")
-            return value
+                value = value.replace(tzinfo=UTC)
+            return value.astimezone(UTC)
         if spec.kind == "bool":
             if raw.lower() not in ("true", "false"):
                 raise ValueError(raw)
             return raw.lower() == "true"
-    except ValueError:
+    except (ValueError, OverflowError):
         hint = {
             "uuid": "a UUID such as 3fa85f64-5717-4562-b3fc-2c963f66afa6",
-            "datetime": "an ISO 8601 date-time with a zone, such as 2024-01-31T00:00:00Z",
+            "datetime": "an ISO 8601 date or date-time, such as 2024-01-31 or 2024-01-31T00:00:00Z",
             "bool": "true or false",
         }[spec.kind]
         raise malformed(f"'{raw}' is not a valid value for {name}: use {hint}.") from None
@@ -111,7 +112,11 @@ def order_clauses(order_by: str | None, fields: Fields, default: Sequence[Any]) 
                 f"Cannot order by '{ordering.field}': use one of {', '.join(sorted(fields))}.",
                 "orderBy",
             )
-        clauses.append(spec.column.desc() if ordering.descending else spec.column.asc())
+        column = spec.column
+        # NULLs sort as PostgreSQL does by default, on SQLite too.
+        clauses.append(
+            column.desc().nulls_first() if ordering.descending else column.asc().nulls_last()
+        )
     return [*clauses, *default]
 
 

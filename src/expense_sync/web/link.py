@@ -30,7 +30,7 @@ from expense_sync.storage.uow import UnitOfWork
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-Token = Annotated[str, Query(max_length=100)]
+Token = Annotated[str, Query()]
 PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 STATUS_TEXT = {
     ConnectionStatus.PENDING_AUTH: "Not finished",
@@ -100,7 +100,10 @@ def start(
         company = linking.company_by_token(uow.session, runtime.secrets, companyId, token)
     except NotFound:
         return _invalid_link(request)
-    connection = linking.start_connection(uow.session, company, platformKey)
+    try:
+        connection = linking.start_connection(uow.session, company, platformKey)
+    except InvalidRequest:
+        return _invalid_link(request)
     uow.commit()
     return RedirectResponse(urls.connection(company.id, connection.id), 303, headers=PRIVATE)
 

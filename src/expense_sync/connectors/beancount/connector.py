@@ -28,6 +28,8 @@ from expense_sync.connectors.base import (
     ValidationConnectorError,
 )
 from expense_sync.connectors.beancount.chart import new_ledger_text
+from expense_sync.connectors.beancount.safety import check_ledger_tree, confined
+from expense_sync.domain.text import printable
 
 BEANCOUNT_MANIFEST = PlatformManifest(
     key="bean",
@@ -87,22 +89,18 @@ def write_checked(path: Path, text: str) -> None:
         temp.unlink(missing_ok=True)
 
 
+MAX_PATH_LENGTH = 1000
+
+
 def confine(root: Path, relative: str) -> Path:
     """Resolve a client-supplied path, refusing anything outside ``root``."""
-    if not relative or Path(relative).is_absolute():
+    if not relative or Path(relative).is_absolute() or len(relative) > MAX_PATH_LENGTH:
         raise ValidationConnectorError(
             "ledgerPath must be a file name inside the ledger folder (e.g. books.beancount), "
-            "not an absolute path.",
+            f"not an absolute path, and at most {MAX_PATH_LENGTH} characters.",
             field="ledgerPath",
         )
-    candidate = (root / relative).resolve()
-    if not candidate.is_relative_to(root.resolve()):
-        raise ValidationConnectorError(
-            "ledgerPath must be a file inside the ledger folder; '..' and links that lead "
-            "outside it are refused.",
-            field="ledgerPath",
-        )
-    return candidate
+    return confined(root, root / relative)
 
 
 class BeancountConnector:
@@ -126,12 +124,19 @@ class BeancountConnector:
 
     @staticmethod
     def _existing(root: Path, relative: str) -> Path:
-        path = confine(root, relative)
-        if not path.is_file():
+        try:
+            path = confine(root, relative)
+            if not path.is_file():
+                raise ValidationConnectorError(
+                    f"There is no ledger file named '{printable(relative)}' in the ledger folder.",
+                    field="ledgerPath",
+                )
+            check_ledger_tree(path, root)
+        except OSError as error:
             raise ValidationConnectorError(
-                f"There is no ledger file named '{relative}' in the ledger folder.",
+                f"ledgerPath cannot be used: {error.strerror or 'invalid path'}.",
                 field="ledgerPath",
-            )
+            ) from None
         problems = ledger_errors(path)
         if problems:
             raise ValidationConnectorError(
