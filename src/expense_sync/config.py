@@ -4,8 +4,8 @@
 - ``DATABASE_URL`` (SQLite in the data dir): any SQLAlchemy URL, e.g.
   ``postgresql+psycopg://user@host/db``.
 - ``BROKER_URL`` (empty: embedded worker): ``redis://`` or ``amqp://`` for workers.
-- ``PUBLIC_URL`` (the URL a request came in on): base of link URLs given to customers.
-- ``LEDGER_ROOT`` (``<data dir>/ledgers``): existing ledgers may only be chosen here.
+- ``PUBLIC_URL`` (``serve`` sets its own address): base of link URLs given to customers.
+- ``LEDGER_ROOT`` (``<data dir>/ledgers``): each client's ledgers live in ``<root>/<client>/``.
 - ``DAILY_QUOTA`` (1000): requests per UTC day, times (1 + companies with a linked
   connection), as Codat counts them.
 - ``COMPANY_CONCURRENCY`` (10): requests in flight per company at once.
