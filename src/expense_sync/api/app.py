@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
@@ -24,7 +26,18 @@ Extensions beyond Codat are additive and marked as such in field descriptions.
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
     runtime = runtime or Runtime.from_settings(settings or Settings())
+    started = runtime
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        started.start()
+        try:
+            yield
+        finally:
+            started.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="expense-sync",
         version=__version__,
         description=DESCRIPTION,

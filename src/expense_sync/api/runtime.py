@@ -11,6 +11,7 @@ from expense_sync.config import Settings
 from expense_sync.services.quotas import CompanyConcurrency
 from expense_sync.services.secrets import SecretBox
 from expense_sync.storage.db import make_engine, make_session_factory
+from expense_sync.sync.executor import Executor, WorkerContext, make_broker
 
 
 @dataclass
@@ -20,15 +21,30 @@ class Runtime:
     session_factory: sessionmaker[Session]
     secrets: SecretBox
     concurrency: CompanyConcurrency
+    executor: Executor
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Runtime:
         settings.ensure_dirs()
         engine = make_engine(settings.resolved_database_url)
+        session_factory = make_session_factory(engine)
+        executor = Executor(
+            make_broker(settings.broker_url), WorkerContext(settings, session_factory)
+        )
         return cls(
             settings=settings,
             engine=engine,
-            session_factory=make_session_factory(engine),
+            session_factory=session_factory,
             secrets=SecretBox(settings.secret_key_bytes),
             concurrency=CompanyConcurrency(settings.company_concurrency),
+            executor=executor,
         )
+
+    def start(self) -> None:
+        """Start the embedded worker and pick up whatever a previous run left unfinished."""
+        if not self.settings.broker_url:
+            self.executor.start_worker()
+        self.executor.resume()
+
+    def stop(self) -> None:
+        self.executor.stop()

@@ -172,6 +172,7 @@ def authorize_connection(
         connection_id=connection.id,
         data_dir=settings.resolved_data_dir,
         ledger_root=ledger_root,
+        company_name=connection.company.name,
     )
     authorization = connector.authorize(context, fields)
     _refuse_shared_books(session, client.id, connection, authorization.connection_info)

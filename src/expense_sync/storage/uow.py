@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -15,6 +16,7 @@ class UnitOfWork:
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
+        self._after_commit: list[Callable[[], None]] = []
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._session_factory()
@@ -31,3 +33,11 @@ class UnitOfWork:
 
     def commit(self) -> None:
         self.session.commit()
+        jobs, self._after_commit = self._after_commit, []
+        for job in jobs:
+            job()
+
+    def after_commit(self, job: Callable[[], None]) -> None:
+        """Run ``job`` once the transaction has committed (e.g. tell a worker about new
+        work); if the transaction rolls back, the job is dropped with it."""
+        self._after_commit.append(job)

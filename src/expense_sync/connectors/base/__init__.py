@@ -18,7 +18,15 @@ from expense_sync.connectors.base.manifest import (
     PlatformManifest,
     RateLimit,
 )
-from expense_sync.connectors.base.protocol import Authorization, Connector, LinkContext
+from expense_sync.connectors.base.protocol import (
+    Authorization,
+    Connector,
+    LedgerSession,
+    LinkContext,
+    LinkedBooks,
+    Record,
+)
+from expense_sync.connectors.base.push_model import FieldRule, PushModel
 
 __all__ = [
     "DOCUMENT_TYPES",
@@ -32,10 +40,15 @@ __all__ = [
     "Connector",
     "ConnectorError",
     "FatalConnectorError",
+    "FieldRule",
+    "LedgerSession",
     "LinkContext",
     "LinkField",
+    "LinkedBooks",
     "PlatformManifest",
+    "PushModel",
     "RateLimit",
+    "Record",
     "RetriableConnectorError",
     "ValidationConnectorError",
 ]

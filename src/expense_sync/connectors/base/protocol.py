@@ -1,7 +1,8 @@
 """The connector protocol: the one interface the engine talks to.
 
-A connector is a small class with a ``manifest`` and a few methods. This first cut holds
-the linking step; reading and writing ledger data extend the same protocol.
+A connector is a small class with a ``manifest``, the ``push_models`` of the data types it
+writes, and two methods: ``authorize`` (link a connection) and ``open`` (a session on the
+linked books). Records go in and out in Codat's JSON shape (``dict``), ids as strings.
 """
 
 from __future__ import annotations
@@ -9,9 +10,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from expense_sync.connectors.base.manifest import PlatformManifest
+from expense_sync.connectors.base.push_model import PushModel
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,7 @@ class LinkContext:
     connection_id: uuid.UUID
     data_dir: Path
     ledger_root: Path
+    company_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -32,8 +35,47 @@ class Authorization:
     secrets: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class LinkedBooks:
+    """What ``authorize`` returned, handed back to ``open`` (secrets decrypted)."""
+
+    connection_info: dict[str, Any]
+    secrets: dict[str, str]
+    ledger_root: Path
+
+
+Record = dict[str, Any]
+
+
+class LedgerSession(Protocol):
+    """Reads and writes on one connection's books. Every method raises only
+    ``ConnectorError`` subclasses for upstream trouble."""
+
+    def check(self) -> None:
+        """Raise ``FatalConnectorError`` (with the platform's own message) if the books
+        cannot be used as they are."""
+        ...
+
+    def read(self, data_type: str) -> list[Record]:
+        """Every record of ``data_type``, in Codat's shape."""
+        ...
+
+    def create(self, data_type: str, records: list[Record]) -> list[Record]:
+        """Write new records in one batch (all or nothing); return them with their ids."""
+        ...
+
+    def update(self, data_type: str, record_id: str, record: Record) -> Record:
+        """Replace the fields of one record; return it as stored."""
+        ...
+
+
 class Connector(Protocol):
     manifest: PlatformManifest
+    push_models: dict[str, PushModel]
+
+    def open(self, books: LinkedBooks) -> LedgerSession:
+        """A session on linked books; cheap, so open one per unit of work."""
+        ...
 
     def authorize(self, context: LinkContext, fields: dict[str, str]) -> Authorization:
         """Check the customer's answers against the platform and return what to keep.

@@ -6,11 +6,7 @@ moved into place atomically, so a ledger on disk is never half-written or invali
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
-
-from beancount import loader
 
 from expense_sync.connectors.base import (
     DOCUMENT_TYPES,
@@ -21,14 +17,19 @@ from expense_sync.connectors.base import (
     AttachmentLimits,
     AuthKind,
     Authorization,
+    FieldRule,
     LinkContext,
+    LinkedBooks,
     LinkField,
     PlatformManifest,
     RateLimit,
     ValidationConnectorError,
 )
+from expense_sync.connectors.base.records import standard_push_models
 from expense_sync.connectors.beancount.chart import new_ledger_text
+from expense_sync.connectors.beancount.files import ledger_errors, write_checked
 from expense_sync.connectors.beancount.safety import check_ledger_tree, confined
+from expense_sync.connectors.beancount.session import BeancountSession
 from expense_sync.domain.text import printable
 
 BEANCOUNT_MANIFEST = PlatformManifest(
@@ -57,38 +58,16 @@ BEANCOUNT_MANIFEST = PlatformManifest(
 )
 
 
-def ledger_errors(path: Path) -> list[str]:
-    """Beancount's own complaints about a ledger file, as 'file:line: message' strings."""
-    _, errors, _ = loader.load_file(str(path))
-    return [_describe(error) for error in errors]
-
-
-def _describe(error: object) -> str:
-    source = getattr(error, "source", None) or {}
-    where = f"{Path(source.get('filename', '?')).name}:{source.get('lineno', '?')}"
-    return f"{where}: {getattr(error, 'message', error)}"
-
-
-def write_checked(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` only if Beancount accepts it; replace atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".beancount")
-    temp = Path(temp_name)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        problems = ledger_errors(temp)
-        if problems:
-            raise ValidationConnectorError(
-                "Beancount refused the ledger: " + "; ".join(problems[:5])
-            )
-        os.replace(temp, path)
-    finally:
-        temp.unlink(missing_ok=True)
-
-
+PUSH_MODELS = standard_push_models(
+    FieldRule(
+        "fullyQualifiedName",
+        "Account name",
+        required=True,
+        max_length=200,
+        description="The Beancount account, e.g. Expenses:Travel:Flights.",
+    ),
+    FieldRule("accountName", "Account name", required=True, max_length=100),
+)
 MAX_PATH_LENGTH = 1000
 
 
@@ -105,6 +84,10 @@ def confine(root: Path, relative: str) -> Path:
 
 class BeancountConnector:
     manifest = BEANCOUNT_MANIFEST
+    push_models = PUSH_MODELS
+
+    def open(self, books: LinkedBooks) -> BeancountSession:
+        return BeancountSession(Path(str(books.connection_info["ledgerPath"])))
 
     def authorize(self, context: LinkContext, fields: dict[str, str]) -> Authorization:
         unknown = sorted(set(fields) - {"ledgerPath"})
@@ -119,7 +102,9 @@ class BeancountConnector:
         else:
             path = context.ledger_root / f"{context.connection_id}.beancount"
             if not path.exists():
-                write_checked(path, new_ledger_text(f"expense-sync {context.company_id}"))
+                write_checked(
+                    path, new_ledger_text(context.company_name or str(context.company_id))
+                )
         return Authorization(connection_info={"ledgerPath": str(path)})
 
     @staticmethod

@@ -1,0 +1,195 @@
+"""A session on one Beancount ledger: read it as Codat records, write checked changes.
+
+Writes take an exclusive lock on the ledger (a sidecar ``.lock`` file), re-read the file,
+render the new directives, and go through ``write_checked``: Beancount's loader accepts
+the whole new text or nothing changes on disk.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from beancount import loader
+from beancount.core import data
+
+from expense_sync.connectors.base import (
+    FatalConnectorError,
+    Record,
+    RetriableConnectorError,
+    ValidationConnectorError,
+)
+from expense_sync.connectors.beancount import mapping
+from expense_sync.connectors.beancount.files import describe_error, write_checked
+
+EARLIEST_OPEN = dt.date(2000, 1, 1)
+
+
+@dataclass
+class Loaded:
+    entries: list[Any]
+    options: dict[str, Any]
+
+
+class BeancountSession:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._loaded: Loaded | None = None
+
+    # -- reading -------------------------------------------------------------------------
+
+    def check(self) -> None:
+        self._load()
+
+    def _load(self) -> Loaded:
+        if self._loaded is None:
+            if not self.path.is_file():
+                raise FatalConnectorError(f"The ledger file {self.path.name} is missing.")
+            entries, errors, options = loader.load_file(str(self.path))
+            if errors:
+                shown = "; ".join(describe_error(e) for e in errors[:5])
+                raise FatalConnectorError(
+                    f"Beancount reports {len(errors)} error(s) in the ledger, so nothing is "
+                    f"read or written until it is fixed: {shown}"
+                )
+            self._loaded = Loaded(entries, options)
+        return self._loaded
+
+    def read(self, data_type: str) -> list[Record]:
+        loaded = self._load()
+        entries = loaded.entries
+        currency = (loaded.options.get("operating_currency") or ["USD"])[0]
+        closed = {e.account for e in entries if isinstance(e, data.Close)}
+        opens = [e for e in entries if isinstance(e, data.Open)]
+        customs = [e for e in entries if isinstance(e, data.Custom) and e.values]
+        if data_type == "chartOfAccounts":
+            return [mapping.account_record(e, closed, currency) for e in opens]
+        if data_type == "bankAccounts":
+            return [
+                mapping.bank_account_record(e, closed, currency)
+                for e in opens
+                if "bank-account-type" in e.meta
+            ]
+        if data_type in mapping.CONTACT_KINDS:
+            kind, _ = mapping.CONTACT_KINDS[data_type]
+            return [mapping.contact_record(e, data_type) for e in customs if e.type == kind]
+        if data_type == "taxRates":
+            return [mapping.tax_rate_record(e) for e in customs if e.type == "tax-rate"]
+        if data_type == "trackingCategories":
+            tracking = [e for e in customs if e.type == "tracking-category"]
+            parents = {str(e.meta["parent"]) for e in tracking if e.meta.get("parent")}
+            return [mapping.tracking_record(e, parents) for e in tracking]
+        if data_type == "company":
+            return [self._company(loaded, currency)]
+        raise ValidationConnectorError(f"Beancount does not hold {data_type}.")
+
+    def _company(self, loaded: Loaded, currency: str) -> Record:
+        first = min((e.date for e in loaded.entries), default=EARLIEST_OPEN)
+        return {
+            "id": self.path.name,
+            "companyName": loaded.options.get("title") or self.path.stem,
+            "companyLegalName": loaded.options.get("title") or self.path.stem,
+            "accountingPlatformRef": self.path.name,
+            "baseCurrency": currency,
+            "createdDate": f"{first.isoformat()}T00:00:00Z",
+            "financialYearStartDate": f"{dt.date.today().year}-01-01T00:00:00Z",
+            "ledgerLockDate": None,
+            "addresses": [],
+            "phoneNumbers": [],
+            "webLinks": [],
+        }
+
+    # -- writing -------------------------------------------------------------------------
+
+    @contextmanager
+    def _locked(self) -> Iterator[str]:
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        with lock_path.open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                self._loaded = None
+                self._load()  # never write on top of a ledger Beancount rejects
+                yield self.path.read_text(encoding="utf-8")
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+                self._loaded = None
+
+    def _open_date(self) -> str:
+        loaded = self._load()
+        first = min((e.date for e in loaded.entries), default=EARLIEST_OPEN)
+        return min(first, EARLIEST_OPEN).isoformat()
+
+    def create(self, data_type: str, records: list[Record]) -> list[Record]:
+        with self._locked() as text:
+            date = self._open_date()
+            existing = {r["id"] for r in self.read(data_type)} if records else set()
+            ids, blocks = [], []
+            for record in records:
+                record_id, block = self._render_new(data_type, record, date, existing)
+                existing.add(record_id)
+                ids.append(record_id)
+                blocks.append(block)
+            self._write(text.rstrip("\n") + "\n\n" + "\n".join(blocks))
+        stored = {r["id"]: r for r in self.read(data_type)}
+        return [stored[record_id] for record_id in ids]
+
+    def _render_new(
+        self, data_type: str, record: Record, date: str, existing: set[str]
+    ) -> tuple[str, str]:
+        if data_type == "chartOfAccounts":
+            record_id, block = mapping.account_text(date, record)
+        elif data_type == "bankAccounts":
+            record_id, block = mapping.bank_account_text(date, record)
+        elif data_type in mapping.CONTACT_KINDS:
+            prefix = "SUP" if data_type == "suppliers" else "CUS"
+            numbers = [
+                int(i[4:]) for i in existing if i.startswith(prefix + "-") and i[4:].isdigit()
+            ]
+            record_id = f"{prefix}-{max(numbers, default=0) + 1:04d}"
+            block = mapping.contact_text(date, data_type, record_id, record)
+        else:
+            raise ValidationConnectorError(f"Beancount cannot create {data_type}.")
+        if record_id in existing:
+            raise ValidationConnectorError(
+                f"{record_id} already exists in the ledger.",
+                field="fullyQualifiedName" if data_type == "chartOfAccounts" else "accountName",
+            )
+        return record_id, block
+
+    def update(self, data_type: str, record_id: str, record: Record) -> Record:
+        if data_type not in mapping.CONTACT_KINDS:
+            raise ValidationConnectorError(f"Beancount cannot update {data_type}.")
+        kind, _ = mapping.CONTACT_KINDS[data_type]
+        with self._locked() as text:
+            entry = next(
+                (
+                    e
+                    for e in self._load().entries
+                    if isinstance(e, data.Custom)
+                    and e.type == kind
+                    and e.values
+                    and str(e.values[0].value) == record_id
+                ),
+                None,
+            )
+            if entry is None or Path(entry.meta["filename"]) != self.path.resolve():
+                raise ValidationConnectorError(f"No {kind} {record_id} in this ledger file.")
+            lines = text.splitlines(keepends=True)
+            start = int(entry.meta["lineno"]) - 1
+            end = start + 1
+            while end < len(lines) and lines[end].startswith((" ", "\t")) and lines[end].strip():
+                end += 1
+            block = mapping.contact_text(entry.date.isoformat(), data_type, record_id, record)
+            self._write("".join(lines[:start]) + block + "".join(lines[end:]))
+        return next(r for r in self.read(data_type) if r["id"] == record_id)
+
+    def _write(self, text: str) -> None:
+        try:
+            write_checked(self.path, text)
+        except OSError as error:
+            raise RetriableConnectorError(f"Could not write the ledger: {error}") from error

@@ -1,0 +1,269 @@
+"""Manage data: pull the connection's books into the cache, one data type at a time.
+
+A pull is a row in ``pull_operations`` first and a job second: the request queues it and
+answers at once; the executor runs ``run_pull``; a restart re-queues whatever is not done.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from expense_sync.config import Settings
+from expense_sync.connectors.base import ConnectorError, RetriableConnectorError
+from expense_sync.domain.errors import InvalidRequest, NotFound
+from expense_sync.services.books import accounting_connection, linked_connection, open_books
+from expense_sync.services.companies import get_company
+from expense_sync.services.connections import manifest_of
+from expense_sync.services.retry import next_attempt_at, retry_delay
+from expense_sync.storage.models import CachedRecord, Connection, PullOperation
+from expense_sync.storage.query_sql import Page, PageRequest, QueryField, fetch_page
+from expense_sync.storage.uow import UnitOfWork
+
+PULL_FIELDS = {
+    "id": QueryField(PullOperation.id, "uuid"),
+    "dataType": QueryField(PullOperation.data_type),
+    "status": QueryField(PullOperation.status),
+    "requested": QueryField(PullOperation.requested, "datetime"),
+    "completed": QueryField(PullOperation.completed, "datetime"),
+}
+FINISHED = {"Complete", "FetchError", "AuthError", "NotSupported", "InternalError"}
+ERRORED = FINISHED - {"Complete"}
+
+
+def _pick_connection(
+    session: Session, client_id: uuid.UUID, company_id: uuid.UUID, connection_id: uuid.UUID | None
+) -> Connection:
+    if connection_id is not None:
+        return linked_connection(session, client_id, company_id, connection_id)
+    return accounting_connection(session, client_id, company_id)
+
+
+def queue_pull(
+    session: Session,
+    client_id: uuid.UUID,
+    company_id: uuid.UUID,
+    data_type: str,
+    on_commit: Callable[[Callable[[], None]], None],
+    enqueue: Callable[[uuid.UUID], None],
+    connection_id: uuid.UUID | None = None,
+) -> PullOperation:
+    connection = _pick_connection(session, client_id, company_id, connection_id)
+    manifest = manifest_of(connection)
+    if data_type not in manifest.reads:
+        raise InvalidRequest.for_field(
+            "dataType",
+            f"Unknown or unsupported data type '{data_type}'. {manifest.name} provides: "
+            f"{', '.join(manifest.reads)}.",
+        )
+    operation = PullOperation(
+        company_id=company_id,
+        connection_id=connection.id,
+        data_type=data_type,
+        status="Queued",
+        progress=0,
+    )
+    session.add(operation)
+    session.flush()
+    operation_id = operation.id
+    on_commit(lambda: enqueue(operation_id))
+    return operation
+
+
+def queue_all(
+    session: Session,
+    client_id: uuid.UUID,
+    company_id: uuid.UUID,
+    on_commit: Callable[[Callable[[], None]], None],
+    enqueue: Callable[[uuid.UUID], None],
+) -> list[PullOperation]:
+    connection = accounting_connection(session, client_id, company_id)
+    return [
+        queue_pull(session, client_id, company_id, data_type, on_commit, enqueue, connection.id)
+        for data_type in manifest_of(connection).reads
+    ]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a job run decided: finished, or try again after ``retry_in`` seconds."""
+
+    retry_in: float | None = None
+
+
+def run_pull(
+    session_factory: sessionmaker[Session], settings: Settings, pull_id: uuid.UUID
+) -> Outcome:
+    with UnitOfWork(session_factory) as uow:
+        operation = uow.session.get(PullOperation, pull_id)
+        if operation is None or operation.status in FINISHED:
+            return Outcome()
+        operation.status = "Fetching"
+        operation.progress = 10
+        uow.commit()
+    try:
+        with UnitOfWork(session_factory) as uow:
+            operation = uow.session.get(PullOperation, pull_id)
+            assert operation is not None
+            connection = uow.session.get(Connection, operation.connection_id)
+            assert connection is not None
+            records = open_books(uow.session, settings, connection).read(operation.data_type)
+    except RetriableConnectorError as error:
+        return _retry_later(session_factory, pull_id, error)
+    except ConnectorError as error:
+        _finish(session_factory, pull_id, "FetchError", error.message)
+        return Outcome()
+    _store(session_factory, pull_id, records)
+    return Outcome()
+
+
+def _retry_later(
+    session_factory: sessionmaker[Session], pull_id: uuid.UUID, error: ConnectorError
+) -> Outcome:
+    with UnitOfWork(session_factory) as uow:
+        operation = uow.session.get(PullOperation, pull_id)
+        assert operation is not None
+        operation.attempts += 1
+        delay = retry_delay(operation.attempts)
+        if delay is None:
+            _mark(operation, "FetchError", f"Gave up after {operation.attempts} tries: "
+                  f"{error.message}")  # fmt: skip
+        else:
+            operation.status = "Queued"
+            operation.error_message = (
+                f"{error.message} (try {operation.attempts}; next in {delay:.0f} s)"
+            )
+            operation.next_attempt = next_attempt_at(datetime.now(UTC), delay)
+        uow.commit()
+    return Outcome(retry_in=delay)
+
+
+def _mark(operation: PullOperation, status: str, message: str | None) -> None:
+    operation.status = status
+    operation.error_message = message
+    operation.completed = datetime.now(UTC)
+    operation.progress = 100
+    operation.next_attempt = None
+
+
+def _finish(
+    session_factory: sessionmaker[Session], pull_id: uuid.UUID, status: str, message: str
+) -> None:
+    with UnitOfWork(session_factory) as uow:
+        operation = uow.session.get(PullOperation, pull_id)
+        assert operation is not None
+        _mark(operation, status, message)
+        connection = uow.session.get(Connection, operation.connection_id)
+        if connection is not None:
+            connection.errors = [
+                {
+                    "statusCode": "400",
+                    "statusText": status,
+                    "errorMessage": message,
+                    "erroredOnUtc": datetime.now(UTC).isoformat(),
+                    "status": "Active",
+                }
+            ]
+        uow.commit()
+
+
+def _store(
+    session_factory: sessionmaker[Session], pull_id: uuid.UUID, records: list[dict[str, Any]]
+) -> None:
+    """Replace the cached records of this type in one transaction."""
+    now = datetime.now(UTC)
+    with UnitOfWork(session_factory) as uow:
+        operation = uow.session.get(PullOperation, pull_id)
+        assert operation is not None
+        uow.session.execute(
+            delete(CachedRecord).where(
+                CachedRecord.connection_id == operation.connection_id,
+                CachedRecord.data_type == operation.data_type,
+            )
+        )
+        if records:
+            uow.session.execute(
+                insert(CachedRecord),
+                [
+                    {
+                        "company_id": operation.company_id,
+                        "connection_id": operation.connection_id,
+                        "data_type": operation.data_type,
+                        "record_id": str(record["id"]),
+                        "data": record,
+                        "modified": now,
+                    }
+                    for record in records
+                ],
+            )
+        _mark(operation, "Complete", None)
+        connection = uow.session.get(Connection, operation.connection_id)
+        if connection is not None:
+            connection.last_sync = now
+            connection.errors = None
+        uow.commit()
+
+
+def unfinished_pulls(session: Session) -> list[tuple[uuid.UUID, datetime | None]]:
+    """Every pull not finished yet, with when it may next run."""
+    statement = select(PullOperation.id, PullOperation.next_attempt).where(
+        PullOperation.status.not_in(FINISHED)
+    )
+    return [(row[0], row[1]) for row in session.execute(statement)]
+
+
+def list_pulls(
+    session: Session, client_id: uuid.UUID, company_id: uuid.UUID, request: PageRequest
+) -> Page[PullOperation]:
+    get_company(session, client_id, company_id)
+    return fetch_page(
+        session,
+        select(PullOperation),
+        request,
+        PULL_FIELDS,
+        [PullOperation.requested.desc(), PullOperation.id],
+        [PullOperation.company_id == company_id],
+    )
+
+
+def get_pull(
+    session: Session, client_id: uuid.UUID, company_id: uuid.UUID, pull_id: uuid.UUID
+) -> PullOperation:
+    get_company(session, client_id, company_id)
+    operation = session.get(PullOperation, pull_id)
+    if operation is None or operation.company_id != company_id:
+        raise NotFound("Pull operation", pull_id)
+    return operation
+
+
+@dataclass(frozen=True)
+class DataStatus:
+    data_type: str
+    current_status: str
+    latest: PullOperation
+    latest_successful: PullOperation | None
+
+
+def data_status(session: Session, client_id: uuid.UUID, company_id: uuid.UUID) -> list[DataStatus]:
+    get_company(session, client_id, company_id)
+    pulls = session.scalars(
+        select(PullOperation)
+        .where(PullOperation.company_id == company_id)
+        .order_by(PullOperation.requested)
+    )
+    latest: dict[str, PullOperation] = {}
+    successful: dict[str, PullOperation] = {}
+    for pull in pulls:
+        latest[pull.data_type] = pull
+        if pull.status == "Complete":
+            successful[pull.data_type] = pull
+    return [
+        DataStatus(data_type, pull.status, pull, successful.get(data_type))
+        for data_type, pull in latest.items()
+    ]

@@ -1,0 +1,228 @@
+"""Push operations: create or update records in the company's books, asynchronously.
+
+The request is checked against the connector's push model first (a 400 naming each bad
+field, nothing stored); then a ``Pending`` operation is recorded and handed to the
+executor, which writes through the connector and records Success, Failed or TimedOut.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from expense_sync.config import Settings
+from expense_sync.connectors.base import (
+    ConnectorError,
+    RetriableConnectorError,
+    ValidationConnectorError,
+)
+from expense_sync.domain.errors import InvalidRequest, NotFound
+from expense_sync.services.books import connector_of, linked_connection, open_books
+from expense_sync.services.companies import get_company
+from expense_sync.services.manage_data import Outcome
+from expense_sync.services.retry import next_attempt_at, retry_delay
+from expense_sync.storage.models import CachedRecord, Connection, PushOperation
+from expense_sync.storage.query_sql import Page, PageRequest, QueryField, fetch_page
+from expense_sync.storage.uow import UnitOfWork
+
+FINISHED = {"Success", "Failed", "TimedOut"}
+PUSH_FIELDS = {
+    "pushOperationKey": QueryField(PushOperation.id, "uuid"),
+    "dataType": QueryField(PushOperation.data_type),
+    "status": QueryField(
+        PushOperation.status, "enum", ("Pending", "Failed", "Success", "TimedOut")
+    ),
+    "requestedOnUtc": QueryField(PushOperation.requested, "datetime"),
+    "completedOnUtc": QueryField(PushOperation.completed, "datetime"),
+}
+MAX_TIMEOUT_MINUTES = 7 * 24 * 60
+
+
+def push_model_for(connection: Connection, data_type: str) -> Any:
+    model = connector_of(connection).push_models.get(data_type)
+    if model is None:
+        raise InvalidRequest.for_field("dataType", f"{data_type} cannot be written here.")
+    return model
+
+
+def submit(
+    session: Session,
+    client_id: uuid.UUID,
+    company_id: uuid.UUID,
+    connection_id: uuid.UUID,
+    data_type: str,
+    record: dict[str, Any],
+    *,
+    timeout_in_minutes: int | None,
+    on_commit: Callable[[Callable[[], None]], None],
+    enqueue: Callable[[uuid.UUID], None],
+    record_id: str | None = None,
+) -> PushOperation:
+    connection = linked_connection(session, client_id, company_id, connection_id)
+    model = push_model_for(connection, data_type)
+    problems = model.problems(record)
+    if problems:
+        raise InvalidRequest(
+            f"The {data_type} record is not valid: " + "; ".join(p.message for p in problems[:3]),
+            problems,
+        )
+    if timeout_in_minutes is not None and not 1 <= timeout_in_minutes <= MAX_TIMEOUT_MINUTES:
+        raise InvalidRequest.for_field(
+            "timeoutInMinutes", f"timeoutInMinutes must be 1 to {MAX_TIMEOUT_MINUTES}."
+        )
+    if record_id is not None and record.get("id") not in (None, record_id):
+        raise InvalidRequest.for_field("id", "The body's id must match the id in the path.")
+    operation = PushOperation(
+        company_id=company_id,
+        connection_id=connection.id,
+        data_type=data_type,
+        record_id=record_id,
+        status="Pending",
+        status_code=202,
+        timeout_in_minutes=timeout_in_minutes,
+        data={k: v for k, v in record.items() if k != "id"},
+    )
+    session.add(operation)
+    session.flush()
+    operation_id = operation.id
+    on_commit(lambda: enqueue(operation_id))
+    return operation
+
+
+def run_push(
+    session_factory: sessionmaker[Session], settings: Settings, push_id: uuid.UUID
+) -> Outcome:
+    with UnitOfWork(session_factory) as uow:
+        operation = uow.session.get(PushOperation, push_id)
+        if operation is None or operation.status in FINISHED:
+            return Outcome()
+        if _timed_out(operation):
+            _finish(operation, "TimedOut", 504, "The push did not complete in time.")
+            uow.commit()
+            return Outcome()
+        connection = uow.session.get(Connection, operation.connection_id)
+        assert connection is not None
+        try:
+            books = open_books(uow.session, settings, connection)
+            if operation.record_id is None:
+                stored = books.create(operation.data_type, [operation.data])[0]
+                change = "Created"
+            else:
+                stored = books.update(operation.data_type, operation.record_id, operation.data)
+                change = "Modified"
+        except RetriableConnectorError as error:
+            return _retry_later(uow, operation, error)
+        except ValidationConnectorError as error:
+            _finish(operation, "Failed", 400, error.message, field=error.field)
+            uow.commit()
+            return Outcome()
+        except ConnectorError as error:
+            _finish(operation, "Failed", 422, error.message)
+            uow.commit()
+            return Outcome()
+        operation.data = stored
+        operation.record_id = str(stored["id"])
+        operation.changes = [
+            {
+                "type": change,
+                "recordRef": {"id": str(stored["id"]), "dataType": operation.data_type},
+            }
+        ]
+        _finish(operation, "Success", 200, None)
+        _cache(uow.session, operation, stored)
+        uow.commit()
+    return Outcome()
+
+
+def _timed_out(operation: PushOperation) -> bool:
+    if operation.timeout_in_minutes is None:
+        return False
+    deadline = operation.requested + timedelta(minutes=operation.timeout_in_minutes)
+    return datetime.now(UTC) > deadline
+
+
+def _retry_later(uow: UnitOfWork, operation: PushOperation, error: ConnectorError) -> Outcome:
+    operation.attempts += 1
+    delay = retry_delay(operation.attempts)
+    if delay is None:
+        _finish(operation, "Failed", 503, f"Gave up after {operation.attempts} tries: "
+                f"{error.message}")  # fmt: skip
+    else:
+        operation.error_message = (
+            f"{error.message} (try {operation.attempts}; retrying in {delay:.0f} s)"
+        )
+        operation.next_attempt = next_attempt_at(datetime.now(UTC), delay)
+    uow.commit()
+    return Outcome(retry_in=delay)
+
+
+def _finish(
+    operation: PushOperation, status: str, code: int, message: str | None, field: str | None = None
+) -> None:
+    operation.status = status
+    operation.status_code = code
+    operation.error_message = message
+    operation.completed = datetime.now(UTC)
+    operation.next_attempt = None
+    if message and status == "Failed" and code == 400:
+        operation.validation = {
+            "errors": [{"itemId": field, "message": message, "validatorName": "connector"}],
+            "warnings": [],
+        }
+
+
+def _cache(session: Session, operation: PushOperation, record: dict[str, Any]) -> None:
+    """Keep the cache in step with what we just wrote, without waiting for a refresh."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    values = {
+        "company_id": operation.company_id,
+        "connection_id": operation.connection_id,
+        "data_type": operation.data_type,
+        "record_id": str(record["id"]),
+        "data": record,
+        "modified": datetime.now(UTC),
+    }
+    statement = dialect.insert(CachedRecord).values(**values)
+    statement = statement.on_conflict_do_update(
+        index_elements=[CachedRecord.connection_id, CachedRecord.data_type, CachedRecord.record_id],
+        set_={"data": record, "modified": values["modified"]},
+    )
+    session.execute(statement)
+
+
+def unfinished_pushes(session: Session) -> list[tuple[uuid.UUID, datetime | None]]:
+    """Every push still Pending, with when it may next run."""
+    statement = select(PushOperation.id, PushOperation.next_attempt).where(
+        PushOperation.status == "Pending"
+    )
+    return [(row[0], row[1]) for row in session.execute(statement)]
+
+
+def list_pushes(
+    session: Session, client_id: uuid.UUID, company_id: uuid.UUID, request: PageRequest
+) -> Page[PushOperation]:
+    get_company(session, client_id, company_id)
+    return fetch_page(
+        session,
+        select(PushOperation),
+        request,
+        PUSH_FIELDS,
+        [PushOperation.requested.desc(), PushOperation.id],
+        [PushOperation.company_id == company_id],
+    )
+
+
+def get_push(
+    session: Session, client_id: uuid.UUID, company_id: uuid.UUID, push_id: uuid.UUID
+) -> PushOperation:
+    get_company(session, client_id, company_id)
+    operation = session.get(PushOperation, push_id)
+    if operation is None or operation.company_id != company_id:
+        raise NotFound("Push operation", push_id)
+    return operation

@@ -1,0 +1,1 @@
+"""The engine: the executor that runs background work, and (later) the sync pipeline."""

@@ -1,0 +1,129 @@
+"""The executor: Dramatiq actors that run pull and push operations.
+
+The database row *is* the work; a message only says "operation X is waiting". So:
+
+- messages are sent after the transaction that created the row commits
+  (``UnitOfWork.after_commit``);
+- actors are idempotent: a finished operation is left alone, so a duplicate message is
+  harmless;
+- Dramatiq's own retries are off: an upstream failure is recorded on the row with a
+  backoff and re-sent with a delay, where anyone can see it;
+- ``resume()`` re-sends every unfinished operation at start-up, so a restart (or a lost
+  message) delays work but never loses it.
+
+Embedded mode (``EXPENSE_SYNC_BROKER_URL`` empty) uses Dramatiq's in-process StubBroker
+with a worker inside ``serve``: the same actor code, no broker to install.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import dramatiq
+from dramatiq.brokers.stub import StubBroker
+from sqlalchemy.orm import Session, sessionmaker
+
+from expense_sync.config import Settings
+from expense_sync.services import manage_data, push
+from expense_sync.services.manage_data import Outcome
+from expense_sync.storage.uow import UnitOfWork
+
+log = logging.getLogger("expense_sync.executor")
+QUEUE = "expense-sync"
+
+
+@dataclass(frozen=True)
+class WorkerContext:
+    settings: Settings
+    session_factory: sessionmaker[Session]
+
+
+def make_broker(url: str) -> dramatiq.Broker:
+    if not url:
+        return StubBroker()
+    raise ValueError(
+        f"EXPENSE_SYNC_BROKER_URL '{url}' is not supported yet; leave it empty for the "
+        "embedded worker."
+    )
+
+
+class Executor:
+    """Sends operations to Dramatiq actors and (in embedded mode) runs the worker."""
+
+    def __init__(self, broker: dramatiq.Broker, context: WorkerContext) -> None:
+        self.broker = broker
+        self.context = context
+        self._worker: dramatiq.Worker | None = None
+        self._pull_actor = self._declare("pull_data", self._run_pull)
+        self._push_actor = self._declare("push_data", self._run_push)
+
+    def _declare(self, name: str, fn: Callable[[str], None]) -> dramatiq.Actor[[str], None]:
+        return dramatiq.Actor(
+            fn,
+            broker=self.broker,
+            actor_name=name,
+            queue_name=QUEUE,
+            priority=0,
+            options={"max_retries": 0},
+        )
+
+    # -- JobQueue ---------------------------------------------------------------------
+
+    def pull(self, operation_id: uuid.UUID, *, delay_ms: int = 0) -> None:
+        self._pull_actor.send_with_options(args=(str(operation_id),), delay=delay_ms or None)
+
+    def push(self, operation_id: uuid.UUID, *, delay_ms: int = 0) -> None:
+        self._push_actor.send_with_options(args=(str(operation_id),), delay=delay_ms or None)
+
+    # -- actors -----------------------------------------------------------------------
+
+    def _run_pull(self, operation_id: str) -> None:
+        parsed = uuid.UUID(operation_id)
+        outcome = manage_data.run_pull(self.context.session_factory, self.context.settings, parsed)
+        self._again(outcome, lambda delay: self.pull(parsed, delay_ms=delay))
+
+    def _run_push(self, operation_id: str) -> None:
+        parsed = uuid.UUID(operation_id)
+        outcome = push.run_push(self.context.session_factory, self.context.settings, parsed)
+        self._again(outcome, lambda delay: self.push(parsed, delay_ms=delay))
+
+    @staticmethod
+    def _again(outcome: Outcome, send: Callable[[int], None]) -> None:
+        if outcome.retry_in is not None:
+            send(int(outcome.retry_in * 1000))
+
+    # -- life cycle -------------------------------------------------------------------
+
+    def resume(self) -> int:
+        """Re-send every unfinished operation, honouring its backoff; return how many."""
+        now = datetime.now(UTC)
+        with UnitOfWork(self.context.session_factory) as uow:
+            pulls = manage_data.unfinished_pulls(uow.session)
+            pushes = push.unfinished_pushes(uow.session)
+        for pull_id, when in pulls:
+            self.pull(pull_id, delay_ms=_delay_until(when, now))
+        for push_id, when in pushes:
+            self.push(push_id, delay_ms=_delay_until(when, now))
+        if pulls or pushes:
+            log.info("resumed %d pull and %d push operations", len(pulls), len(pushes))
+        return len(pulls) + len(pushes)
+
+    def start_worker(self, threads: int = 2) -> None:
+        self._worker = dramatiq.Worker(self.broker, queues={QUEUE}, worker_threads=threads)
+        self._worker.start()
+
+    def stop(self) -> None:
+        if self._worker is not None:
+            self._worker.stop()
+            self._worker = None
+        self.broker.close()
+
+
+def _delay_until(when: datetime | None, now: datetime) -> int:
+    if when is None:
+        return 0
+    return max(int((when - now).total_seconds() * 1000), 0)
