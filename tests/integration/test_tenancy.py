@@ -8,6 +8,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from tests.conftest import Tenant
+from tests.waiting import wait_for
 
 TENANT_PARAMS = {"companyId", "connectionId", "apiKeyId", "webhookId"}
 BODIES: dict[str, Any] = {
@@ -16,6 +17,16 @@ BODIES: dict[str, Any] = {
     "create-connection": {"platformKey": "bean"},
     "unlink-connection": {"status": "Unlinked"},
     "update-connection-authorization": {},
+    "create-supplier": {"supplierName": "Intruder"},
+    "update-supplier": {"supplierName": "Intruder"},
+    "create-customer": {"customerName": "Intruder"},
+    "update-customer": {"customerName": "Intruder"},
+    "create-account": {
+        "fullyQualifiedName": "Expenses:Intruder",
+        "type": "Expense",
+        "currency": "USD",
+    },
+    "create-bank-account": {"accountName": "Intruder", "accountType": "Debit", "currency": "USD"},
 }
 
 
@@ -30,11 +41,38 @@ def _objects_of(api: TestClient, owner: Tenant) -> dict[str, str]:
     hook = api.post(
         "/webhooks", json={"url": "https://b.test/hook", "eventTypes": []}, headers=owner.headers
     ).json()
+    company_url = f"/companies/{company['id']}"
+    api.put(
+        f"{company_url}/connections/{connection['id']}/authorization",
+        json={},
+        headers=owner.headers,
+    )
+    pull = api.post(f"{company_url}/data/queue/suppliers", headers=owner.headers).json()
+    push = api.post(
+        f"{company_url}/connections/{connection['id']}/push/suppliers",
+        json={"supplierName": "Secret supplier"},
+        headers=owner.headers,
+    ).json()
+    done = wait_for(
+        lambda: (
+            api.get(f"{company_url}/push/{push['pushOperationKey']}", headers=owner.headers).json()[
+                "status"
+            ]
+            == "Success"
+        ),
+        "the other tenant's supplier push",
+    )
+    assert done
     return {
         "companyId": company["id"],
         "connectionId": connection["id"],
         "apiKeyId": key["id"],
         "webhookId": hook["id"],
+        "dataType": "suppliers",
+        "datasetId": pull["id"],
+        "pushOperationKey": push["pushOperationKey"],
+        "supplierId": "SUP-0001",
+        "customerId": "CUS-0001",
     }
 
 
@@ -77,6 +115,10 @@ def test_every_route_with_a_tenant_object_answers_404_to_another_tenant(
     } <= walked
     after = api.get(f"/companies/{theirs['companyId']}", headers=other_tenant.headers).json()
     assert after == before
+    suppliers = api.get(
+        f"/companies/{theirs['companyId']}/data/suppliers", headers=other_tenant.headers
+    ).json()
+    assert [s["supplierName"] for s in suppliers["results"]] == ["Secret supplier"]
     assert len(api.get("/apiKeys", headers=other_tenant.headers).json()["results"]) == 2
     assert len(api.get("/webhooks", headers=other_tenant.headers).json()["results"]) == 1
 

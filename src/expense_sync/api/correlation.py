@@ -89,11 +89,15 @@ class RequestLogMiddleware:
                     retryable=False,
                 )
         except Exception:
-            request_log.error(json.dumps({
-                "event": "unhandled-error",
-                "correlationId": request_id,
-                "traceback": traceback.format_exc(),
-            }))  # fmt: skip
+            request_log.error(
+                json.dumps(
+                    {
+                        "event": "unhandled-error",
+                        "correlationId": request_id,
+                        "traceback": traceback.format_exc(),
+                    }
+                )
+            )
             if not response_started:
                 await self._error(
                     send_with_id,
@@ -118,10 +122,14 @@ class RequestLogMiddleware:
 
     async def _error(self, send: Send, status: int, message: str, *, retryable: bool) -> None:
         body = self.error_body(status, message, retryable)
-        await send({
-            "type": "http.response.start",
-            "status": status,
-            "headers": [(b"content-type", b"application/json"),
-                        (b"content-length", str(len(body)).encode())],
-        })  # fmt: skip
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})

@@ -60,6 +60,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         401: "No API key, or one that is not valid.",
         404: "The resource does not exist for this client.",
         409: "The request clashes with the resource's current state or a limit.",
+        422: "Well-formed, but cannot be done now (e.g. the connection is not linked).",
         429: "A quota is spent; wait `Retry-After` seconds.",
         503: "The accounting platform could not be reached; `canBeRetried` is 'True'.",
     }.items()

@@ -132,8 +132,11 @@ def _retry_later(
         operation.attempts += 1
         delay = retry_delay(operation.attempts)
         if delay is None:
-            _mark(operation, "FetchError", f"Gave up after {operation.attempts} tries: "
-                  f"{error.message}")  # fmt: skip
+            _mark(
+                operation,
+                "FetchError",
+                f"Gave up after {operation.attempts} tries: {error.message}",
+            )
         else:
             operation.status = "Queued"
             operation.error_message = (

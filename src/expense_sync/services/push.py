@@ -151,8 +151,9 @@ def _retry_later(uow: UnitOfWork, operation: PushOperation, error: ConnectorErro
     operation.attempts += 1
     delay = retry_delay(operation.attempts)
     if delay is None:
-        _finish(operation, "Failed", 503, f"Gave up after {operation.attempts} tries: "
-                f"{error.message}")  # fmt: skip
+        _finish(
+            operation, "Failed", 503, f"Gave up after {operation.attempts} tries: {error.message}"
+        )
     else:
         operation.error_message = (
             f"{error.message} (try {operation.attempts}; retrying in {delay:.0f} s)"

@@ -113,7 +113,10 @@ class Executor:
         return len(pulls) + len(pushes)
 
     def start_worker(self, threads: int = 2) -> None:
-        self._worker = dramatiq.Worker(self.broker, queues={QUEUE}, worker_threads=threads)
+        # worker_timeout is how often idle threads look for work (ms); short, so stop() is quick.
+        self._worker = dramatiq.Worker(
+            self.broker, queues={QUEUE}, worker_threads=threads, worker_timeout=100
+        )
         self._worker.start()
 
     def stop(self) -> None:

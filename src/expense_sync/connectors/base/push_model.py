@@ -47,11 +47,13 @@ class FieldRule:
         if self.required and not value.strip():
             return [Problem(path, f"{path} must not be empty.", "push-model")]
         if self.max_length is not None and len(value) > self.max_length:
-            return [Problem(path, f"{path} must be at most {self.max_length} characters.",
-                            "push-model")]  # fmt: skip
+            return [
+                Problem(path, f"{path} must be at most {self.max_length} characters.", "push-model")
+            ]
         if self.choices and value not in self.choices:
-            return [Problem(path, f"{path} must be one of {', '.join(self.choices)}.",
-                            "push-model")]  # fmt: skip
+            return [
+                Problem(path, f"{path} must be one of {', '.join(self.choices)}.", "push-model")
+            ]
         if self.is_currency and not _CURRENCY.fullmatch(value):
             return [Problem(path, f"{path} must be an ISO 4217 code such as USD.", "push-model")]
         if self.pattern and not re.fullmatch(self.pattern, value):
@@ -68,9 +70,11 @@ class FieldRule:
         return []
 
     def _check_boolean(self, value: Any, path: str) -> list[Problem]:
-        return [] if isinstance(value, bool) else [
-            Problem(path, f"{path} must be true or false.", "push-model")
-        ]  # fmt: skip
+        return (
+            []
+            if isinstance(value, bool)
+            else [Problem(path, f"{path} must be true or false.", "push-model")]
+        )
 
     def _check_object(self, value: Any, path: str) -> list[Problem]:
         if not isinstance(value, dict):
@@ -119,10 +123,19 @@ class PushModel:
     read_only: tuple[str, ...] = field(default=("id", "modifiedDate", "sourceModifiedDate"))
 
     def problems(self, record: dict[str, Any]) -> list[Problem]:
-        known = {rule.name for rule in self.fields} | set(self.read_only) | {
-            "metadata", "supplementalData", "status", "validDatatypeLinks", "currentBalance",
-            "balance", "availableBalance",
-        }  # fmt: skip
+        known = (
+            {rule.name for rule in self.fields}
+            | set(self.read_only)
+            | {
+                "metadata",
+                "supplementalData",
+                "status",
+                "validDatatypeLinks",
+                "currentBalance",
+                "balance",
+                "availableBalance",
+            }
+        )
         unknown = [
             Problem(name, f"{name} is not a field of {self.data_type}; remove it.", "push-model")
             for name in record

@@ -26,15 +26,20 @@ def contact_fields(name_field: str, display: str) -> tuple[FieldRule, ...]:
     return (
         FieldRule(name_field, display, required=True, max_length=200),
         FieldRule("contactName", "Contact name", max_length=200),
-        FieldRule("emailAddress", "Email address", max_length=200,
-                  pattern=r"[^@\s]+@[^@\s]+\.[^@\s]+", pattern_hint="must be an email address."),
+        FieldRule(
+            "emailAddress",
+            "Email address",
+            max_length=200,
+            pattern=r"[^@\s]+@[^@\s]+\.[^@\s]+",
+            pattern_hint="must be an email address.",
+        ),
         FieldRule("phone", "Phone", max_length=50),
         FieldRule("registrationNumber", "Registration number", max_length=50),
         FieldRule("taxNumber", "Tax number", max_length=50),
         FieldRule("defaultCurrency", "Default currency", is_currency=True),
         FieldRule("status", "Status", choices=("Active", "Archived")),
         ADDRESS,
-    )  # fmt: skip
+    )
 
 
 def standard_push_models(
