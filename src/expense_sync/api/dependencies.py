@@ -42,7 +42,9 @@ def get_uow(runtime: RuntimeDep) -> Iterator[UnitOfWork]:
         yield uow
 
 
-UowDep = Annotated[UnitOfWork, Depends(get_uow)]
+# scope="function": the session closes when the endpoint returns, before the response is
+# sent, so no connection outlives its request (not even when the server is shutting down).
+UowDep = Annotated[UnitOfWork, Depends(get_uow, scope="function")]
 
 
 @dataclass(frozen=True)
@@ -98,4 +100,4 @@ def company_slot(companyId: uuid.UUID, runtime: RuntimeDep, caller: CallerDep) -
         yield
 
 
-CompanySlot = Depends(company_slot)
+CompanySlot = Depends(company_slot, scope="function")

@@ -47,4 +47,6 @@ class Runtime:
         self.executor.resume()
 
     def stop(self) -> None:
+        """Stop the worker, then close every pooled database connection."""
         self.executor.stop()
+        self.engine.dispose()

@@ -111,7 +111,9 @@ def run_push(
         try:
             books = open_books(uow.session, settings, connection)
             if operation.record_id is None:
-                stored = books.create(operation.data_type, [operation.data])[0]
+                stored = books.create(operation.data_type, [operation.data], key=str(operation.id))[
+                    0
+                ]
                 change = "Created"
             else:
                 stored = books.update(operation.data_type, operation.record_id, operation.data)

@@ -60,8 +60,15 @@ class LedgerSession(Protocol):
         """Every record of ``data_type``, in Codat's shape."""
         ...
 
-    def create(self, data_type: str, records: list[Record]) -> list[Record]:
-        """Write new records in one batch (all or nothing); return them with their ids."""
+    def create(
+        self, data_type: str, records: list[Record], *, key: str | None = None
+    ) -> list[Record]:
+        """Write new records in one batch (all or nothing); return them with their ids.
+
+        ``key`` makes the write idempotent: it is stored with the records where the
+        platform can search for it, and a second call with the same key returns the
+        records the first one wrote instead of writing again (a retry after a crash).
+        """
         ...
 
     def update(self, data_type: str, record_id: str, record: Record) -> Record:

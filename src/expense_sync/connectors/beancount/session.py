@@ -25,9 +25,12 @@ from expense_sync.connectors.base import (
     ValidationConnectorError,
 )
 from expense_sync.connectors.beancount import mapping
+from expense_sync.connectors.beancount.directives import quote
 from expense_sync.connectors.beancount.files import describe_error, write_checked
 
 EARLIEST_OPEN = dt.date(2000, 1, 1)
+# Metadata carrying the idempotency key of the write that created a directive.
+PUSH_KEY = "expense-sync-key"
 
 
 @dataclass
@@ -124,19 +127,41 @@ class BeancountSession:
         first = min((e.date for e in loaded.entries), default=EARLIEST_OPEN)
         return min(first, EARLIEST_OPEN).isoformat()
 
-    def create(self, data_type: str, records: list[Record]) -> list[Record]:
+    def create(
+        self, data_type: str, records: list[Record], *, key: str | None = None
+    ) -> list[Record]:
         with self._locked() as text:
-            date = self._open_date()
-            existing = {r["id"] for r in self.read(data_type)} if records else set()
-            ids, blocks = [], []
-            for record in records:
-                record_id, block = self._render_new(data_type, record, date, existing)
-                existing.add(record_id)
-                ids.append(record_id)
-                blocks.append(block)
-            self._write(text.rstrip("\n") + "\n\n" + "\n".join(blocks))
+            # A retry of a write that already happened returns what it wrote.
+            landed = self._written_with(key) if key else []
+            ids = landed or self._append(text, data_type, records, key)
         stored = {r["id"]: r for r in self.read(data_type)}
         return [stored[record_id] for record_id in ids]
+
+    def _written_with(self, key: str) -> list[str]:
+        """Ids of the records an earlier write with this key created, in order."""
+        found: dict[int, str] = {}
+        for entry in self._load().entries:
+            mark = str(entry.meta.get(PUSH_KEY, ""))
+            if mark.startswith(key + "/"):
+                record_id = entry.account if isinstance(entry, data.Open) else entry.values[0].value
+                found[int(mark.rsplit("/", 1)[1])] = str(record_id)
+        return [found[i] for i in sorted(found)]
+
+    def _append(
+        self, text: str, data_type: str, records: list[Record], key: str | None
+    ) -> list[str]:
+        date = self._open_date()
+        existing = {r["id"] for r in self.read(data_type)} if records else set()
+        ids, blocks = [], []
+        for index, record in enumerate(records):
+            record_id, block = self._render_new(data_type, record, date, existing)
+            if key:
+                block += f"  {PUSH_KEY}: {quote(f'{key}/{index}')}\n"
+            existing.add(record_id)
+            ids.append(record_id)
+            blocks.append(block)
+        self._write(text.rstrip("\n") + "\n\n" + "\n".join(blocks))
+        return ids
 
     def _render_new(
         self, data_type: str, record: Record, date: str, existing: set[str]
