@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from expense_sync.config import Settings
@@ -179,32 +179,50 @@ def _finish(
 def _store(
     session_factory: sessionmaker[Session], pull_id: uuid.UUID, records: list[dict[str, Any]]
 ) -> None:
-    """Replace the cached records of this type in one transaction."""
+    """Bring the cached records of this type in line with the books, in one transaction.
+
+    Only what changed is written: new records inserted, changed ones updated, vanished
+    ones deleted. A refresh of unchanged books writes nothing but the operation's status.
+    """
     now = datetime.now(UTC)
     with UnitOfWork(session_factory) as uow:
         operation = uow.session.get(PullOperation, pull_id)
         assert operation is not None
-        uow.session.execute(
-            delete(CachedRecord).where(
-                CachedRecord.connection_id == operation.connection_id,
-                CachedRecord.data_type == operation.data_type,
-            )
+        scope = (
+            CachedRecord.connection_id == operation.connection_id,
+            CachedRecord.data_type == operation.data_type,
         )
-        if records:
-            uow.session.execute(
-                insert(CachedRecord),
-                [
-                    {
-                        "company_id": operation.company_id,
-                        "connection_id": operation.connection_id,
-                        "data_type": operation.data_type,
-                        "record_id": str(record["id"]),
-                        "data": record,
-                        "modified": now,
-                    }
-                    for record in records
-                ],
+        cached = {
+            row.record_id: (row.id, row.data)
+            for row in uow.session.execute(
+                select(CachedRecord.record_id, CachedRecord.id, CachedRecord.data).where(*scope)
             )
+        }
+        fresh = {str(record["id"]): record for record in records}
+        gone = [row_id for record_id, (row_id, _) in cached.items() if record_id not in fresh]
+        changed = [
+            {"id": cached[record_id][0], "data": record, "modified": now}
+            for record_id, record in fresh.items()
+            if record_id in cached and cached[record_id][1] != record
+        ]
+        added = [
+            {
+                "company_id": operation.company_id,
+                "connection_id": operation.connection_id,
+                "data_type": operation.data_type,
+                "record_id": record_id,
+                "data": record,
+                "modified": now,
+            }
+            for record_id, record in fresh.items()
+            if record_id not in cached
+        ]
+        if gone:
+            uow.session.execute(delete(CachedRecord).where(CachedRecord.id.in_(gone)))
+        if changed:
+            uow.session.execute(update(CachedRecord), changed)
+        if added:
+            uow.session.execute(insert(CachedRecord), added)
         _mark(operation, "Complete", None)
         connection = uow.session.get(Connection, operation.connection_id)
         if connection is not None:

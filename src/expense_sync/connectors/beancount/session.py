@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -39,6 +40,38 @@ class Loaded:
     options: dict[str, Any]
 
 
+# Parsed ledgers by path, kept while the file is unchanged (same inode, size and mtime), so
+# a refresh of seven data types parses the file once. Our writes replace the file
+# atomically, which changes the inode, so a stale parse is never served.
+_PARSED: dict[Path, tuple[tuple[int, int, int], Loaded]] = {}
+_PARSED_LOCK = threading.Lock()
+
+
+def _load_ledger(path: Path) -> Loaded:
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise FatalConnectorError(f"The ledger file {path.name} is missing.") from None
+    version = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    with _PARSED_LOCK:
+        cached = _PARSED.get(path)
+    if cached and cached[0] == version:
+        return cached[1]
+    entries, errors, options = loader.load_file(str(path))
+    if errors:
+        shown = "; ".join(describe_error(e) for e in errors[:5])
+        raise FatalConnectorError(
+            f"Beancount reports {len(errors)} error(s) in the ledger, so nothing is "
+            f"read or written until it is fixed: {shown}"
+        )
+    loaded = Loaded(entries, options)
+    with _PARSED_LOCK:
+        if len(_PARSED) > 64:
+            _PARSED.clear()
+        _PARSED[path] = (version, loaded)
+    return loaded
+
+
 class BeancountSession:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -51,16 +84,7 @@ class BeancountSession:
 
     def _load(self) -> Loaded:
         if self._loaded is None:
-            if not self.path.is_file():
-                raise FatalConnectorError(f"The ledger file {self.path.name} is missing.")
-            entries, errors, options = loader.load_file(str(self.path))
-            if errors:
-                shown = "; ".join(describe_error(e) for e in errors[:5])
-                raise FatalConnectorError(
-                    f"Beancount reports {len(errors)} error(s) in the ledger, so nothing is "
-                    f"read or written until it is fixed: {shown}"
-                )
-            self._loaded = Loaded(entries, options)
+            self._loaded = _load_ledger(self.path)
         return self._loaded
 
     def read(self, data_type: str) -> list[Record]:
