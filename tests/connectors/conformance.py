@@ -121,9 +121,10 @@ class ConnectorConformance:
     def test_refused_input_is_classified_with_its_field(
         self, connector: Any, books: LedgerSession
     ) -> None:
-        bad = SAMPLES["chartOfAccounts"](unique()) | {"type": "Income"}
+        taken = SAMPLES["chartOfAccounts"](unique())
+        books.create("chartOfAccounts", [taken])
         with pytest.raises(ConnectorError) as caught:
-            books.create("chartOfAccounts", [bad])
+            books.create("chartOfAccounts", [taken])  # the same account again
         assert isinstance(caught.value, ValidationConnectorError)
         assert not isinstance(caught.value, RetriableConnectorError)
         assert caught.value.field and caught.value.message

@@ -16,36 +16,15 @@ from expense_sync.connectors.base import (
     AttachmentLimits,
     AuthKind,
     Connector,
-    LinkField,
     PlatformManifest,
     RateLimit,
 )
 from expense_sync.connectors.beancount import BeancountConnector
 from expense_sync.connectors.beancount.connector import BEANCOUNT_MANIFEST
+from expense_sync.connectors.tryton import TRYTON_MANIFEST, TrytonConnector
 from expense_sync.domain.connections import SourceType
 
 NOT_BUILT = "No working connector yet: listed for discovery, cannot be linked."
-
-TRYTON_MANIFEST = PlatformManifest(
-    key="tryt",
-    name="Tryton",
-    logo_text="Tr",
-    auth_kind=AuthKind.CREDENTIALS,
-    reads=LEDGER_READS,
-    writes=LEDGER_WRITES,
-    transaction_types=EXPENSE_TRANSACTION_TYPES,
-    batch_size=100,
-    rate_limit=RateLimit(requests=600, per_seconds=60),
-    attachments=AttachmentLimits(max_bytes=50 * MB, content_types=DOCUMENT_TYPES),
-    link_fields=(
-        LinkField("url", "Server URL", "url", help="e.g. http://127.0.0.1:8000"),
-        LinkField("database", "Database"),
-        LinkField("username", "User name"),
-        LinkField("password", "Password", "password"),
-    ),
-    availability_note="The Tryton connector (JSON-RPC to trytond 8.x) is being built: " + NOT_BUILT,
-    tested_against="a real trytond server over JSON-RPC",
-)
 
 
 def _cloud(
@@ -139,7 +118,7 @@ PARTNER_EXPENSE_MANIFEST = PlatformManifest(
     source_type=SourceType.EXPENSE,
 )
 
-_CONNECTORS: dict[str, Connector] = {"bean": BeancountConnector()}
+_CONNECTORS: dict[str, Connector] = {"bean": BeancountConnector(), "tryt": TrytonConnector()}
 _BY_KEY = {m.key: m for m in (*MANIFESTS, PARTNER_EXPENSE_MANIFEST)}
 
 

@@ -1,0 +1,136 @@
+"""Linking a Tryton server, and opening sessions on its books."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlparse
+
+from expense_sync.connectors.base import (
+    DOCUMENT_TYPES,
+    EXPENSE_TRANSACTION_TYPES,
+    LEDGER_READS,
+    LEDGER_WRITES,
+    MB,
+    AttachmentLimits,
+    AuthKind,
+    Authorization,
+    FatalConnectorError,
+    FieldRule,
+    LinkContext,
+    LinkedBooks,
+    LinkField,
+    PlatformManifest,
+    RateLimit,
+    ValidationConnectorError,
+)
+from expense_sync.connectors.base.records import standard_push_models
+from expense_sync.connectors.tryton.client import TrytonClient
+from expense_sync.connectors.tryton.session import TrytonSession
+
+TRYTON_MANIFEST = PlatformManifest(
+    key="tryt",
+    name="Tryton",
+    logo_text="Tr",
+    auth_kind=AuthKind.CREDENTIALS,
+    reads=LEDGER_READS,
+    writes=LEDGER_WRITES,
+    transaction_types=EXPENSE_TRANSACTION_TYPES,
+    batch_size=100,
+    rate_limit=RateLimit(requests=600, per_seconds=60),
+    attachments=AttachmentLimits(max_bytes=50 * MB, content_types=DOCUMENT_TYPES),
+    link_fields=(
+        LinkField("url", "Server URL", "url", placeholder="e.g. http://127.0.0.1:8000"),
+        LinkField("database", "Database"),
+        LinkField("username", "User name"),
+        LinkField("password", "Password", "password"),
+    ),
+    connector_available=True,
+    tested_against="a real trytond 8.2 server over JSON-RPC",
+)
+PUSH_MODELS = standard_push_models(
+    FieldRule(
+        "fullyQualifiedName",
+        "Full name",
+        max_length=200,
+        description="Used as the account's name when name is not given.",
+    ),
+    FieldRule("accountName", "Account name", required=True, max_length=100),
+)
+REQUIRED = ("url", "database", "username", "password")
+
+
+class TrytonConnector:
+    manifest = TRYTON_MANIFEST
+    push_models = PUSH_MODELS
+
+    def authorize(self, context: LinkContext, fields: dict[str, str]) -> Authorization:
+        unknown = sorted(set(fields) - set(REQUIRED))
+        if unknown:
+            raise ValidationConnectorError(
+                f"Unknown field(s) {', '.join(unknown)}; Tryton takes {', '.join(REQUIRED)}.",
+                field=unknown[0],
+            )
+        url = fields["url"].rstrip("/")
+        if urlparse(url).scheme not in ("http", "https") or not urlparse(url).netloc:
+            raise ValidationConnectorError("url must be http(s)://host:port.", field="url")
+        client = TrytonClient(url, fields["database"], fields["username"], fields["password"])
+        client.login()
+        company_id = _ready_company(client)
+        return Authorization(
+            connection_info={
+                "url": url,
+                "database": fields["database"],
+                "username": fields["username"],
+                "companyId": str(company_id),
+            },
+            secrets={"password": fields["password"]},
+        )
+
+    def open(self, books: LinkedBooks) -> TrytonSession:
+        info = books.connection_info
+        client = TrytonClient(
+            str(info["url"]),
+            str(info["database"]),
+            str(info["username"]),
+            books.secrets.get("password", ""),
+        )
+        return TrytonSession(client, int(info["companyId"]))
+
+
+def _ready_company(client: TrytonClient) -> int:
+    """The company whose books we will use; refuse books that cannot take postings."""
+    companies = client.call("company.company", "search", [], 0, None, [["id", "ASC"]])
+    if not companies:
+        raise FatalConnectorError(
+            "This Tryton database has no company yet: create one (Company > Companies) and "
+            "link again.",
+            field="database",
+        )
+    company_id = int(companies[0])
+    today = dt.date.today().isoformat()
+    domain = [
+        ["company", "=", company_id],
+        [
+            "start_date",
+            "<=",
+            {
+                "__class__": "date",
+                "year": int(today[:4]),
+                "month": int(today[5:7]),
+                "day": int(today[8:]),
+            },
+        ],
+    ]
+    if not client.call("account.fiscalyear", "search", domain, 0, 1, None):
+        raise FatalConnectorError(
+            "The Tryton company has no fiscal year covering today: create one (Financial > "
+            "Configuration > Fiscal Years) and link again.",
+            field="database",
+        )
+    if not client.call("account.account", "search", [["company", "=", company_id]], 0, 1, None):
+        raise FatalConnectorError(
+            "The Tryton company has no chart of accounts: create one from a template "
+            "(Financial > Configuration > Create Chart of Accounts) and link again.",
+            field="database",
+        )
+    return company_id

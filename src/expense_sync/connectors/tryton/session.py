@@ -1,0 +1,370 @@
+"""Tryton's books read as Codat records, and Codat records written as Tryton records.
+
+| Codat | Tryton |
+| --- | --- |
+| chartOfAccounts | ``account.account`` of the company (type from its top-level ancestor) |
+| bankAccounts | accounts whose type is cash, or whose note marks a bank or card account |
+| suppliers / customers | ``party.party`` in the party category "Supplier" / "Customer" |
+| taxRates | ``account.tax`` (percentage rates) |
+| trackingCategories | ``analytic_account.account`` |
+| company | ``company.company`` |
+
+Idempotency keys live where Tryton keeps free text: an account's ``note``
+(``expense-sync-key: <key>/<n>``) and a party identifier with no type.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from expense_sync.connectors.base import Record, ValidationConnectorError
+from expense_sync.connectors.tryton.client import TrytonClient
+
+KEY_PREFIX = "expense-sync-key: "
+BANK_MARK = "bank-account-type: "
+CATEGORY = {"suppliers": "Supplier", "customers": "Customer"}
+NAME_FIELD = {"suppliers": "supplierName", "customers": "customerName"}
+ROOT_WORDS = (
+    ("Revenue", "Income"),
+    ("Expense", "Expense"),
+    ("Asset", "Asset"),
+    ("Liabilit", "Liability"),
+    ("Equity", "Equity"),
+)
+
+
+class TrytonSession:
+    def __init__(self, client: TrytonClient, company_id: int) -> None:
+        self.client = client
+        self.company_id = company_id
+
+    def check(self) -> None:
+        self.client.login()
+
+    # -- reading -------------------------------------------------------------------------
+
+    def read(self, data_type: str) -> list[Record]:
+        if data_type == "chartOfAccounts":
+            return [self._account(a, kinds) for a, kinds in self._accounts()]
+        if data_type == "bankAccounts":
+            return [self._bank_account(a) for a, _ in self._accounts() if _bank_type(a)]
+        if data_type in CATEGORY:
+            return [self._party(p, data_type) for p in self._parties(data_type)]
+        if data_type == "taxRates":
+            taxes = self.client.call(
+                "account.tax", "search_read", [], 0, None, None, ["name", "rate", "type"]
+            )
+            return [_tax(t) for t in taxes]
+        if data_type == "trackingCategories":
+            return self._tracking()
+        if data_type == "company":
+            return [self._company()]
+        raise ValidationConnectorError(f"Tryton does not provide {data_type}.")
+
+    def _accounts(self) -> list[tuple[dict[str, Any], str]]:
+        rows = self.client.call(
+            "account.account",
+            "search_read",
+            [["company", "=", self.company_id]],
+            0,
+            None,
+            None,
+            ["name", "code", "parent", "active", "note", "type", "type.name"],
+        )
+        by_id = {row["id"]: row for row in rows}
+        result = []
+        for row in rows:
+            if row["parent"] is None:
+                continue  # the chart itself
+            top = row
+            while top["parent"] in by_id and by_id[top["parent"]]["parent"] is not None:
+                top = by_id[top["parent"]]
+            result.append((row, _kind(top["name"])))
+        return result
+
+    def _account(self, row: dict[str, Any], kind: str) -> Record:
+        return {
+            "id": str(row["id"]),
+            "nominalCode": row.get("code"),
+            "name": row["name"],
+            "description": None,
+            "fullyQualifiedCategory": kind,
+            "fullyQualifiedName": row["name"],
+            "currency": self._currency(),
+            "type": kind,
+            "status": "Active" if row.get("active", True) else "Archived",
+            "isBankAccount": _bank_type(row) is not None,
+            "validDatatypeLinks": [],
+            "metadata": {"isDeleted": False},
+        }
+
+    def _bank_account(self, row: dict[str, Any]) -> Record:
+        return {
+            "id": str(row["id"]),
+            "accountName": row["name"],
+            "accountType": _bank_type(row),
+            "nominalCode": row.get("code"),
+            "currency": self._currency(),
+            "status": "Active" if row.get("active", True) else "Archived",
+            "metadata": {"isDeleted": False},
+        }
+
+    def _parties(self, data_type: str) -> list[dict[str, Any]]:
+        return list(
+            self.client.call(
+                "party.party",
+                "search_read",
+                [["categories.name", "=", CATEGORY[data_type]], ["active", "in", [True, False]]],
+                0,
+                None,
+                [["id", "ASC"]],
+                ["name", "email", "phone", "active", "tax_identifier"],
+            )
+        )
+
+    @staticmethod
+    def _party(row: dict[str, Any], data_type: str) -> Record:
+        return {
+            "id": str(row["id"]),
+            NAME_FIELD[data_type]: row["name"],
+            "contactName": None,
+            "emailAddress": row.get("email") or None,
+            "phone": row.get("phone") or None,
+            "registrationNumber": None,
+            "taxNumber": None,
+            "defaultCurrency": None,
+            "status": "Active" if row.get("active", True) else "Archived",
+            "addresses": [],
+            "metadata": {"isDeleted": False},
+        }
+
+    def _tracking(self) -> list[Record]:
+        rows = self.client.call(
+            "analytic_account.account", "search_read", [], 0, None, None, ["name", "code", "parent"]
+        )
+        parents = {row["parent"] for row in rows if row["parent"]}
+        return [
+            {
+                "id": str(row["id"]),
+                "name": row["name"],
+                "hasChildren": row["id"] in parents,
+                "parentId": str(row["parent"]) if row["parent"] else None,
+            }
+            for row in rows
+        ]
+
+    def _company(self) -> Record:
+        rows = self.client.call(
+            "company.company", "read", [self.company_id], ["party.name", "currency.code"]
+        )
+        name = rows[0]["party."]["name"]
+        return {
+            "id": str(self.company_id),
+            "companyName": name,
+            "companyLegalName": name,
+            "accountingPlatformRef": f"{self.client.database}/{self.company_id}",
+            "baseCurrency": rows[0]["currency."]["code"],
+            "addresses": [],
+            "phoneNumbers": [],
+            "webLinks": [],
+        }
+
+    def _currency(self) -> str:
+        rows = self.client.call("company.company", "read", [self.company_id], ["currency.code"])
+        return str(rows[0]["currency."]["code"])
+
+    # -- writing -------------------------------------------------------------------------
+
+    def create(
+        self, data_type: str, records: list[Record], *, key: str | None = None
+    ) -> list[Record]:
+        landed = self._written_with(data_type, key) if key else []
+        if not landed:
+            if data_type in ("chartOfAccounts", "bankAccounts"):
+                landed = self._create_accounts(data_type, records, key)
+            elif data_type in CATEGORY:
+                landed = self._create_parties(data_type, records, key)
+            else:
+                raise ValidationConnectorError(f"Tryton cannot create {data_type}.")
+        stored = {r["id"]: r for r in self.read(data_type)}
+        return [stored[str(i)] for i in landed]
+
+    def _written_with(self, data_type: str, key: str) -> list[int]:
+        if data_type in CATEGORY:
+            found = self.client.call(
+                "party.identifier",
+                "search_read",
+                [["code", "like", f"{KEY_PREFIX}{key}/%"]],
+                0,
+                None,
+                None,
+                ["code", "party"],
+            )
+            pairs = [(row["code"], row["party"]) for row in found]
+        else:
+            found = self.client.call(
+                "account.account",
+                "search_read",
+                [["note", "like", f"%{KEY_PREFIX}{key}/%"]],
+                0,
+                None,
+                None,
+                ["note"],
+            )
+            pairs = [(_key_line(row["note"]), row["id"]) for row in found]
+        return [
+            record_id for _, record_id in sorted(pairs, key=lambda p: int(p[0].rsplit("/", 1)[1]))
+        ]
+
+    def _create_accounts(self, data_type: str, records: list[Record], key: str | None) -> list[int]:
+        accounts = self._accounts()
+        tops = {
+            kind: row
+            for row, kind in accounts
+            if row["parent"] not in {a["id"] for a, _ in accounts}
+        }
+        types = self.client.call(
+            "account.account.type",
+            "search_read",
+            [],
+            0,
+            None,
+            None,
+            ["name", "expense", "revenue", "payable", "receivable", "statement"],
+        )
+        existing = {row["name"].lower() for row, _ in accounts}
+        values = []
+        for index, record in enumerate(records):
+            kind, name, bank = _account_shape(data_type, record)
+            if name.lower() in existing:
+                raise ValidationConnectorError(
+                    f"An account named {name} already exists.",
+                    field="name" if bank is None else "accountName",
+                )
+            existing.add(name.lower())
+            parent = tops.get(kind)
+            if parent is None:
+                raise ValidationConnectorError(f"The chart has no {kind} section.", field="type")
+            note = "\n".join(
+                line
+                for line in (
+                    f"{BANK_MARK}{bank}" if bank else "",
+                    f"{KEY_PREFIX}{key}/{index}" if key else "",
+                )
+                if line
+            )
+            values.append(
+                {
+                    "name": name,
+                    "code": record.get("nominalCode"),
+                    "parent": parent["id"],
+                    "type": _type_for(types, kind, bank),
+                    "company": self.company_id,
+                    "note": note or None,
+                }
+            )
+        return list(self.client.call("account.account", "create", values))
+
+    def _create_parties(self, data_type: str, records: list[Record], key: str | None) -> list[int]:
+        category = self._category(CATEGORY[data_type])
+        values = []
+        for index, record in enumerate(records):
+            party: dict[str, Any] = {
+                "name": record[NAME_FIELD[data_type]],
+                "categories": [["add", [category]]],
+                "active": record.get("status", "Active") != "Archived",
+            }
+            mechanisms = (
+                [{"type": "email", "value": record["emailAddress"]}]
+                if record.get("emailAddress")
+                else []
+            )
+            if record.get("phone"):
+                mechanisms.append({"type": "phone", "value": record["phone"]})
+            if mechanisms:
+                party["contact_mechanisms"] = [["create", mechanisms]]
+            if key:
+                party["identifiers"] = [["create", [{"code": f"{KEY_PREFIX}{key}/{index}"}]]]
+            values.append(party)
+        return list(self.client.call("party.party", "create", values))
+
+    def _category(self, name: str) -> int:
+        found = self.client.call("party.category", "search", [["name", "=", name]], 0, 1, None)
+        if found:
+            return int(found[0])
+        return int(self.client.call("party.category", "create", [{"name": name}])[0])
+
+    def update(self, data_type: str, record_id: str, record: Record) -> Record:
+        if data_type not in CATEGORY or not record_id.isdigit():
+            raise ValidationConnectorError(f"No {data_type[:-1]} {record_id} in Tryton.")
+        party_id = int(record_id)
+        if party_id not in {p["id"] for p in self._parties(data_type)}:
+            raise ValidationConnectorError(f"No {data_type[:-1]} {record_id} in Tryton.")
+        self.client.call(
+            "party.party",
+            "write",
+            [party_id],
+            {
+                "name": record[NAME_FIELD[data_type]],
+                "active": record.get("status", "Active") != "Archived",
+            },
+        )
+        return next(r for r in self.read(data_type) if r["id"] == record_id)
+
+
+def _kind(top_name: str) -> str:
+    return next((kind for word, kind in ROOT_WORDS if word in top_name), "Expense")
+
+
+def _bank_type(row: dict[str, Any]) -> str | None:
+    for line in (row.get("note") or "").splitlines():
+        if line.startswith(BANK_MARK):
+            return line[len(BANK_MARK) :]
+    type_name = (row.get("type.") or {}).get("name", "")
+    return "Debit" if "Cash" in type_name else None
+
+
+def _key_line(note: str | None) -> str:
+    return next(line for line in (note or "").splitlines() if line.startswith(KEY_PREFIX))
+
+
+def _tax(row: dict[str, Any]) -> Record:
+    rate = (
+        float(Decimal(str(row.get("rate") or 0)) * 100) if row.get("type") == "percentage" else 0.0
+    )
+    return {
+        "id": str(row["id"]),
+        "name": row["name"],
+        "code": row["name"],
+        "effectiveTaxRate": rate,
+        "totalTaxRate": rate,
+        "validTransactionTypes": ["Payment", "Refund", "Reward", "Chargeback"],
+    }
+
+
+def _account_shape(data_type: str, record: Record) -> tuple[str, str, str | None]:
+    if data_type == "bankAccounts":
+        bank = str(record["accountType"])
+        return ("Asset" if bank == "Debit" else "Liability"), str(record["accountName"]), bank
+    name = record.get("name") or record.get("fullyQualifiedName")
+    if not name:
+        raise ValidationConnectorError("A Tryton account needs a name.", field="name")
+    return str(record["type"]), str(name), None
+
+
+def _type_for(types: list[dict[str, Any]], kind: str, bank: str | None) -> int | None:
+    def first(test: Any) -> int | None:
+        return next((t["id"] for t in types if test(t)), None)
+
+    if bank == "Debit":
+        return first(lambda t: "Cash" in t["name"])
+    if kind == "Expense":
+        return first(lambda t: t["expense"])
+    if kind == "Income":
+        return first(lambda t: t["revenue"])
+    if kind == "Liability":
+        return first(lambda t: t["statement"] == "balance" and "liabilit" in t["name"].lower())
+    if kind == "Asset":
+        return first(lambda t: t["statement"] == "balance" and "Current Assets" in t["name"])
+    return first(lambda t: "equity" in t["name"].lower())
