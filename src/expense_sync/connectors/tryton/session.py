@@ -25,6 +25,7 @@ KEY_PREFIX = "expense-sync-key: "
 BANK_MARK = "bank-account-type: "
 CATEGORY = {"suppliers": "Supplier", "customers": "Customer"}
 NAME_FIELD = {"suppliers": "supplierName", "customers": "customerName"}
+PARTY_FIELDS = ["name", "email", "phone", "active"]
 ROOT_WORDS = (
     ("Revenue", "Income"),
     ("Expense", "Expense"),
@@ -187,6 +188,11 @@ class TrytonSession:
                 landed = self._create_parties(data_type, records, key)
             else:
                 raise ValidationConnectorError(f"Tryton cannot create {data_type}.")
+        if data_type in CATEGORY:
+            # Read back only what was written, not every party the books hold.
+            rows = self.client.call("party.party", "read", landed, PARTY_FIELDS)
+            by_id = {row["id"]: self._party(row, data_type) for row in rows}
+            return [by_id[i] for i in landed]
         stored = {r["id"]: r for r in self.read(data_type)}
         return [stored[str(i)] for i in landed]
 
