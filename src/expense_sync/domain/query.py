@@ -16,7 +16,9 @@ by whoever compiles the tree (``storage/query_sql.py``), so the error can name t
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from expense_sync.domain.errors import MalformedQuery, Problem
 
@@ -48,6 +50,22 @@ class AnyOf:
 
 
 Node = Comparison | AllOf | AnyOf
+R = TypeVar("R")
+
+
+def fold(
+    node: Node,
+    leaf: Callable[[Comparison], R],
+    every: Callable[[list[R]], R],
+    some: Callable[[list[R]], R],
+) -> R:
+    """Walk a query once: ``leaf`` turns each comparison into a result, ``every`` combines
+    the parts of an ``&&`` group and ``some`` those of an ``||`` group. SQL compilation,
+    the tag filter and in-memory filtering are all folds of the same tree."""
+    if isinstance(node, Comparison):
+        return leaf(node)
+    parts = [fold(part, leaf, every, some) for part in node.parts]
+    return every(parts) if isinstance(node, AllOf) else some(parts)
 
 
 def malformed(message: str, parameter: str = "query") -> MalformedQuery:

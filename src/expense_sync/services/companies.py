@@ -5,15 +5,21 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session
 
 from expense_sync.domain.companies import check_tags, clean_company_name
 from expense_sync.domain.errors import NotFound
-from expense_sync.domain.query import AllOf, Comparison, Node, malformed, parse_query
+from expense_sync.domain.query import Comparison, malformed, parse_query
 from expense_sync.storage.locks import lock_row
 from expense_sync.storage.models import Company, CompanyTag
-from expense_sync.storage.query_sql import Page, PageRequest, QueryField, fetch_page
+from expense_sync.storage.query_sql import (
+    Page,
+    PageRequest,
+    QueryField,
+    compile_query,
+    fetch_page,
+)
 
 PRODUCTS = ["expenses"]
 
@@ -126,23 +132,18 @@ def _replace_tags(session: Session, company: Company, tags: dict[str, str]) -> N
 def _tags_filter(text: str) -> ColumnElement[bool]:
     """``tags=region=uk&&team~fin``: every field name is a tag key; = != ~ apply."""
 
-    def compile_tag(node: Node) -> ColumnElement[bool]:
-        if isinstance(node, Comparison):
-            if node.operator not in ("=", "!=", "~"):
-                raise malformed(
-                    f"Tags support =, != and ~ only; '{node.operator}' was used on '{node.field}'.",
-                    "tags",
-                )
-            key_matches = (CompanyTag.company_id == Company.id) & (CompanyTag.key == node.field)
-            if node.operator == "~":
-                value_test = func.lower(CompanyTag.value).contains(
-                    node.value.lower(), autoescape=True
-                )
-            else:
-                value_test = CompanyTag.value == node.value
-            present = exists().where(key_matches & value_test)
-            return ~present if node.operator == "!=" else present
-        parts = [compile_tag(part) for part in node.parts]
-        return and_(*parts) if isinstance(node, AllOf) else or_(*parts)
+    def tag_test(node: Comparison) -> ColumnElement[bool]:
+        if node.operator not in ("=", "!=", "~"):
+            raise malformed(
+                f"Tags support =, != and ~ only; '{node.operator}' was used on '{node.field}'.",
+                "tags",
+            )
+        key_matches = (CompanyTag.company_id == Company.id) & (CompanyTag.key == node.field)
+        if node.operator == "~":
+            value_test = func.lower(CompanyTag.value).contains(node.value.lower(), autoescape=True)
+        else:
+            value_test = CompanyTag.value == node.value
+        present = exists().where(key_matches & value_test)
+        return ~present if node.operator == "!=" else present
 
-    return compile_tag(parse_query(text))
+    return compile_query(parse_query(text), tag_test)

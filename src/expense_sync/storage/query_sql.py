@@ -13,10 +13,9 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from expense_sync.domain.query import (
-    AllOf,
-    AnyOf,
     Comparison,
     Node,
+    fold,
     malformed,
     parse_order_by,
     parse_query,
@@ -90,15 +89,17 @@ def _comparison(node: Comparison, fields: Fields) -> ColumnElement[bool]:
     return result
 
 
-def compile_node(node: Node, fields: Fields) -> ColumnElement[bool]:
-    if isinstance(node, Comparison):
-        return _comparison(node, fields)
-    parts = [compile_node(part, fields) for part in node.parts]
-    return and_(*parts) if isinstance(node, AllOf) else or_(*parts)
+def compile_query(
+    node: Node, leaf: Callable[[Comparison], ColumnElement[bool]]
+) -> ColumnElement[bool]:
+    """A query as one SQL condition; ``leaf`` compiles each comparison."""
+    return fold(node, leaf, lambda parts: and_(*parts), lambda parts: or_(*parts))
 
 
 def where_clause(query: str | None, fields: Fields) -> ColumnElement[bool] | None:
-    return compile_node(parse_query(query), fields) if query is not None else None
+    if query is None:
+        return None
+    return compile_query(parse_query(query), lambda node: _comparison(node, fields))
 
 
 def order_clauses(order_by: str | None, fields: Fields, default: Sequence[Any]) -> list[Any]:
@@ -165,11 +166,7 @@ def in_memory_page(
     """The same query language over a short list held in memory (e.g. integrations)."""
     node = parse_query(request.query) if request.query is not None else None
 
-    def matches(item: T, part: Node) -> bool:
-        if isinstance(part, AllOf):
-            return all(matches(item, p) for p in part.parts)
-        if isinstance(part, AnyOf):
-            return any(matches(item, p) for p in part.parts)
+    def matches(item: T, part: Comparison) -> bool:
         if part.field not in fields:
             raise malformed(
                 f"Cannot query on '{part.field}': queryable fields are {', '.join(fields)}."
@@ -185,7 +182,10 @@ def in_memory_page(
             "<=": actual <= part.value,
         }[part.operator]
 
-    selected = [item for item in items if node is None or matches(item, node)]
+    def keep(item: T) -> bool:
+        return node is None or fold(node, lambda part: matches(item, part), all, any)
+
+    selected = [item for item in items if keep(item)]
     if request.order_by:
         for ordering in reversed(parse_order_by(request.order_by)):
             if ordering.field not in fields:
