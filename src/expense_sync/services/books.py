@@ -11,8 +11,9 @@ from expense_sync.config import Settings
 from expense_sync.connectors.base import Connector, LedgerSession, LinkedBooks
 from expense_sync.connectors.catalog import PARTNER_EXPENSE_MANIFEST, connector_for
 from expense_sync.domain.connections import ConnectionStatus
-from expense_sync.domain.errors import InvalidRequest, NotFound, Unprocessable
+from expense_sync.domain.errors import InvalidRequest, Unprocessable
 from expense_sync.services.companies import get_company
+from expense_sync.services.connections import get_connection
 from expense_sync.services.secrets import SecretBox
 from expense_sync.storage.models import Client, Connection
 
@@ -43,10 +44,7 @@ def accounting_connection(
 def linked_connection(
     session: Session, client_id: uuid.UUID, company_id: uuid.UUID, connection_id: uuid.UUID
 ) -> Connection:
-    get_company(session, client_id, company_id)
-    connection = session.get(Connection, connection_id)
-    if connection is None or connection.company_id != company_id:
-        raise NotFound("Connection", connection_id)
+    connection = get_connection(session, client_id, company_id, connection_id)
     if connection.status != ConnectionStatus.LINKED:
         raise Unprocessable(
             f"Connection {connection_id} is {connection.status}; link it before reading or "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session
@@ -12,7 +13,13 @@ from expense_sync.domain.companies import check_tags, clean_company_name
 from expense_sync.domain.errors import NotFound
 from expense_sync.domain.query import Comparison, malformed, parse_query
 from expense_sync.storage.locks import lock_row
-from expense_sync.storage.models import Company, CompanyTag
+from expense_sync.storage.models import (
+    Company,
+    CompanyTag,
+    Connection,
+    PullOperation,
+    PushOperation,
+)
 from expense_sync.storage.query_sql import (
     Page,
     PageRequest,
@@ -67,6 +74,25 @@ def get_company(
     if company is None:
         raise NotFound("Company", company_id)
     return company
+
+
+Owned = TypeVar("Owned", Connection, PullOperation, PushOperation)
+
+
+def get_company_row(
+    session: Session,
+    client_id: uuid.UUID,
+    company_id: uuid.UUID,
+    model: type[Owned],
+    row_id: uuid.UUID,
+    label: str,
+) -> Owned:
+    """A row that belongs to one of the caller's companies (a connection, an operation)."""
+    get_company(session, client_id, company_id)
+    row = session.get(model, row_id)
+    if row is None or row.company_id != company_id:
+        raise NotFound(label, row_id)
+    return row
 
 
 def company_exists(session: Session, client_id: uuid.UUID, company_id: uuid.UUID) -> bool:

@@ -16,9 +16,9 @@ from expense_sync.connectors.catalog import (
     manifest_for,
 )
 from expense_sync.domain.connections import ConnectionStatus
-from expense_sync.domain.errors import Conflict, InvalidRequest, NotFound, Problem
+from expense_sync.domain.errors import Conflict, InvalidRequest, Problem
 from expense_sync.domain.text import require_storable
-from expense_sync.services.companies import get_company
+from expense_sync.services.companies import get_company, get_company_row
 from expense_sync.services.secrets import SecretBox
 from expense_sync.storage.models import Client, Company, Connection
 from expense_sync.storage.query_sql import Page, PageRequest, QueryField, fetch_page
@@ -111,11 +111,7 @@ def create_partner_expense_connection(
 def get_connection(
     session: Session, client_id: uuid.UUID, company_id: uuid.UUID, connection_id: uuid.UUID
 ) -> Connection:
-    company = get_company(session, client_id, company_id)
-    connection = session.get(Connection, connection_id)
-    if connection is None or connection.company_id != company.id:
-        raise NotFound("Connection", connection_id)
-    return connection
+    return get_company_row(session, client_id, company_id, Connection, connection_id, "Connection")
 
 
 def delete_connection(

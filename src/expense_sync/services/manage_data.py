@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from expense_sync.config import Settings
 from expense_sync.connectors.base import ConnectorError, RetriableConnectorError
-from expense_sync.domain.errors import InvalidRequest, NotFound
+from expense_sync.domain.errors import InvalidRequest
 from expense_sync.services.books import accounting_connection, linked_connection, open_books
-from expense_sync.services.companies import get_company
+from expense_sync.services.companies import get_company, get_company_row
 from expense_sync.services.connections import manifest_of
 from expense_sync.services.retry import next_attempt_at, retry_delay
 from expense_sync.storage.models import CachedRecord, Connection, PullOperation
@@ -256,11 +256,7 @@ def list_pulls(
 def get_pull(
     session: Session, client_id: uuid.UUID, company_id: uuid.UUID, pull_id: uuid.UUID
 ) -> PullOperation:
-    get_company(session, client_id, company_id)
-    operation = session.get(PullOperation, pull_id)
-    if operation is None or operation.company_id != company_id:
-        raise NotFound("Pull operation", pull_id)
-    return operation
+    return get_company_row(session, client_id, company_id, PullOperation, pull_id, "Pull operation")
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,9 @@ from expense_sync.connectors.base import (
     RetriableConnectorError,
     ValidationConnectorError,
 )
-from expense_sync.domain.errors import InvalidRequest, NotFound
+from expense_sync.domain.errors import InvalidRequest
 from expense_sync.services.books import connector_of, linked_connection, open_books
-from expense_sync.services.companies import get_company
+from expense_sync.services.companies import get_company, get_company_row
 from expense_sync.services.manage_data import Outcome
 from expense_sync.services.retry import next_attempt_at, retry_delay
 from expense_sync.storage.models import CachedRecord, Connection, PushOperation
@@ -224,8 +224,4 @@ def list_pushes(
 def get_push(
     session: Session, client_id: uuid.UUID, company_id: uuid.UUID, push_id: uuid.UUID
 ) -> PushOperation:
-    get_company(session, client_id, company_id)
-    operation = session.get(PushOperation, push_id)
-    if operation is None or operation.company_id != company_id:
-        raise NotFound("Push operation", push_id)
-    return operation
+    return get_company_row(session, client_id, company_id, PushOperation, push_id, "Push operation")
