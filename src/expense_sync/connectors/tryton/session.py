@@ -47,9 +47,11 @@ class TrytonSession:
 
     def read(self, data_type: str) -> list[Record]:
         if data_type == "chartOfAccounts":
-            return [self._account(a, kinds) for a, kinds in self._accounts()]
+            currency = self._currency()  # one call, not one per account
+            return [_account(a, kind, currency) for a, kind in self._accounts()]
         if data_type == "bankAccounts":
-            return [self._bank_account(a) for a, _ in self._accounts() if _bank_type(a)]
+            currency = self._currency()
+            return [_bank_account(a, currency) for a, _ in self._accounts() if _bank_type(a)]
         if data_type in CATEGORY:
             return [self._party(p, data_type) for p in self._parties(data_type)]
         if data_type == "taxRates":
@@ -83,33 +85,6 @@ class TrytonSession:
                 top = by_id[top["parent"]]
             result.append((row, _kind(top["name"])))
         return result
-
-    def _account(self, row: dict[str, Any], kind: str) -> Record:
-        return {
-            "id": str(row["id"]),
-            "nominalCode": row.get("code"),
-            "name": row["name"],
-            "description": None,
-            "fullyQualifiedCategory": kind,
-            "fullyQualifiedName": row["name"],
-            "currency": self._currency(),
-            "type": kind,
-            "status": "Active" if row.get("active", True) else "Archived",
-            "isBankAccount": _bank_type(row) is not None,
-            "validDatatypeLinks": [],
-            "metadata": {"isDeleted": False},
-        }
-
-    def _bank_account(self, row: dict[str, Any]) -> Record:
-        return {
-            "id": str(row["id"]),
-            "accountName": row["name"],
-            "accountType": _bank_type(row),
-            "nominalCode": row.get("code"),
-            "currency": self._currency(),
-            "status": "Active" if row.get("active", True) else "Archived",
-            "metadata": {"isDeleted": False},
-        }
 
     def _parties(self, data_type: str) -> list[dict[str, Any]]:
         return list(
@@ -317,6 +292,35 @@ class TrytonSession:
             },
         )
         return next(r for r in self.read(data_type) if r["id"] == record_id)
+
+
+def _account(row: dict[str, Any], kind: str, currency: str) -> Record:
+    return {
+        "id": str(row["id"]),
+        "nominalCode": row.get("code"),
+        "name": row["name"],
+        "description": None,
+        "fullyQualifiedCategory": kind,
+        "fullyQualifiedName": row["name"],
+        "currency": currency,
+        "type": kind,
+        "status": "Active" if row.get("active", True) else "Archived",
+        "isBankAccount": _bank_type(row) is not None,
+        "validDatatypeLinks": [],
+        "metadata": {"isDeleted": False},
+    }
+
+
+def _bank_account(row: dict[str, Any], currency: str) -> Record:
+    return {
+        "id": str(row["id"]),
+        "accountName": row["name"],
+        "accountType": _bank_type(row),
+        "nominalCode": row.get("code"),
+        "currency": currency,
+        "status": "Active" if row.get("active", True) else "Archived",
+        "metadata": {"isDeleted": False},
+    }
 
 
 def _kind(top_name: str) -> str:
