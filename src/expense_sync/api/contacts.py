@@ -3,19 +3,16 @@
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Request
 
-from expense_sync.api.dependencies import CallerDep, CompanySlot, RuntimeDep, UowDep
+from expense_sync.api.dependencies import CallerDep, CompanySlot, UowDep
 from expense_sync.api.errors import ERROR_RESPONSES
-from expense_sync.api.operations import PushOperationWithData, submit_push
 from expense_sync.api.paging import PagingInfo, page_request, paging_fields
+from expense_sync.api.push_routes import add_push_routes
 from expense_sync.services import cached_data
 from expense_sync.storage.query_sql import PageRequest
 
 router = APIRouter(responses=ERROR_RESPONSES, dependencies=[CompanySlot])
-CONNECTION = "/companies/{companyId}/connections/{connectionId}"
-Timeout = Annotated[int | None, Query(description="Minutes before the push is timed out.")]
-Record = Annotated[dict[str, Any], Body(description="The record, in Codat's shape.")]
 
 
 class Records(PagingInfo):
@@ -53,60 +50,14 @@ def _routes(data_type: str, tag: str, singular: str) -> None:
             uow.session, caller.client_id, companyId, data_type, record_id
         )
 
-    @router.post(
-        f"{CONNECTION}/push/{data_type}",
-        tags=[tag],
-        operation_id=f"create-{singular}",
-        response_model=PushOperationWithData,
+    add_push_routes(
+        router,
+        segment=data_type,
+        data_type=data_type,
+        tag=tag,
+        create_id=f"create-{singular}",
+        update=(f"update-{singular}", f"{singular}Id"),
     )
-    def create(
-        companyId: uuid.UUID,
-        connectionId: uuid.UUID,
-        body: Record,
-        caller: CallerDep,
-        uow: UowDep,
-        runtime: RuntimeDep,
-        timeoutInMinutes: Timeout = None,
-    ) -> PushOperationWithData:
-        return submit_push(
-            uow=uow,
-            runtime=runtime,
-            client_id=caller.client_id,
-            company_id=companyId,
-            connection_id=connectionId,
-            data_type=data_type,
-            body=body,
-            timeout_in_minutes=timeoutInMinutes,
-        )
-
-    @router.put(
-        f"{CONNECTION}/push/{data_type}/{{{singular}Id}}",
-        tags=[tag],
-        operation_id=f"update-{singular}",
-        response_model=PushOperationWithData,
-    )
-    def update(
-        companyId: uuid.UUID,
-        connectionId: uuid.UUID,
-        body: Record,
-        caller: CallerDep,
-        uow: UowDep,
-        runtime: RuntimeDep,
-        record_id: RecordId,
-        timeoutInMinutes: Timeout = None,
-        forceUpdate: Annotated[bool, Query()] = False,
-    ) -> PushOperationWithData:
-        return submit_push(
-            uow=uow,
-            runtime=runtime,
-            client_id=caller.client_id,
-            company_id=companyId,
-            connection_id=connectionId,
-            data_type=data_type,
-            body=body,
-            timeout_in_minutes=timeoutInMinutes,
-            record_id=record_id,
-        )
 
 
 _routes("customers", "Customers", "customer")

@@ -10,12 +10,8 @@ from pydantic import BaseModel
 
 from expense_sync.api.errors import Validation
 from expense_sync.api.paging import PagingInfo
-from expense_sync.api.runtime import Runtime
-from expense_sync.services import push as push_service
-from expense_sync.services.books import linked_connection
 from expense_sync.services.manage_data import ERRORED, FINISHED
 from expense_sync.storage import models
-from expense_sync.storage.uow import UnitOfWork
 
 
 class PullOperation(BaseModel):
@@ -106,44 +102,3 @@ def push(row: models.PushOperation) -> PushOperationWithData:
         statusCode=row.status_code,
         data={"id": row.record_id, **row.data} if row.record_id else row.data,
     )
-
-
-def submit_push(
-    *,
-    uow: UnitOfWork,
-    runtime: Runtime,
-    client_id: uuid.UUID,
-    company_id: uuid.UUID,
-    connection_id: uuid.UUID,
-    data_type: str,
-    body: dict[str, Any],
-    timeout_in_minutes: int | None,
-    record_id: str | None = None,
-) -> PushOperationWithData:
-    """The body of every push endpoint: validate, record, commit, hand to the executor."""
-    row = push_service.submit(
-        uow.session,
-        client_id,
-        company_id,
-        connection_id,
-        data_type,
-        body,
-        timeout_in_minutes=timeout_in_minutes,
-        on_commit=uow.after_commit,
-        enqueue=runtime.executor.push,
-        record_id=record_id,
-    )
-    uow.commit()
-    return push(row)
-
-
-def push_option(
-    uow: UnitOfWork,
-    client_id: uuid.UUID,
-    company_id: uuid.UUID,
-    connection_id: uuid.UUID,
-    data_type: str,
-) -> dict[str, Any]:
-    connection = linked_connection(uow.session, client_id, company_id, connection_id)
-    option: dict[str, Any] = push_service.push_model_for(connection, data_type).as_push_option()
-    return option
