@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from expense_sync.config import Settings
@@ -30,6 +29,7 @@ from expense_sync.services.retry import next_attempt_at, retry_delay
 from expense_sync.storage.models import CachedRecord, Connection, PushOperation
 from expense_sync.storage.query_sql import Page, PageRequest, QueryField, fetch_page
 from expense_sync.storage.uow import UnitOfWork
+from expense_sync.storage.upsert import upsert
 
 FINISHED = {"Success", "Failed", "TimedOut"}
 PUSH_FIELDS = {
@@ -182,7 +182,6 @@ def _finish(
 
 def _cache(session: Session, operation: PushOperation, record: dict[str, Any]) -> None:
     """Keep the cache in step with what we just wrote, without waiting for a refresh."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     values = {
         "company_id": operation.company_id,
         "connection_id": operation.connection_id,
@@ -191,10 +190,12 @@ def _cache(session: Session, operation: PushOperation, record: dict[str, Any]) -
         "data": record,
         "modified": datetime.now(UTC),
     }
-    statement = dialect.insert(CachedRecord).values(**values)
-    statement = statement.on_conflict_do_update(
-        index_elements=[CachedRecord.connection_id, CachedRecord.data_type, CachedRecord.record_id],
-        set_={"data": record, "modified": values["modified"]},
+    statement = upsert(
+        session,
+        CachedRecord,
+        values,
+        [CachedRecord.connection_id, CachedRecord.data_type, CachedRecord.record_id],
+        {"data": record, "modified": values["modified"]},
     )
     session.execute(statement)
 

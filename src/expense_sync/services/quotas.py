@@ -19,13 +19,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import distinct, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from expense_sync.connectors.catalog import PARTNER_EXPENSE_MANIFEST
 from expense_sync.domain.connections import ConnectionStatus
 from expense_sync.domain.errors import QuotaExceeded
 from expense_sync.storage.models import Company, Connection, QuotaUsage
+from expense_sync.storage.upsert import upsert
 
 
 @dataclass(frozen=True)
@@ -61,13 +61,14 @@ def count_request(
     """Count one request against today's quota; raise ``QuotaExceeded`` once it is spent."""
     now = now or datetime.now(UTC)
     today = now.date()
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    upsert = dialect.insert(QuotaUsage).values(client_id=client_id, day=today, requests=1)
-    upsert = upsert.on_conflict_do_update(
-        index_elements=[QuotaUsage.client_id, QuotaUsage.day],
-        set_={"requests": QuotaUsage.requests + 1},
+    statement = upsert(
+        session,
+        QuotaUsage,
+        {"client_id": client_id, "day": today, "requests": 1},
+        [QuotaUsage.client_id, QuotaUsage.day],
+        {"requests": QuotaUsage.requests + 1},
     ).returning(QuotaUsage.requests)
-    used = int(session.execute(upsert).scalar_one())
+    used = int(session.execute(statement).scalar_one())
     limit = daily_quota * (1 + active_connected_companies(session, client_id))
     resets_at = datetime.combine(today + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
     state = QuotaState(limit=limit, used=used, resets_at=resets_at)
