@@ -75,7 +75,6 @@ def _load_ledger(path: Path) -> Loaded:
 class BeancountSession:
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._loaded: Loaded | None = None
 
     # -- reading -------------------------------------------------------------------------
 
@@ -83,9 +82,9 @@ class BeancountSession:
         self._load()
 
     def _load(self) -> Loaded:
-        if self._loaded is None:
-            self._loaded = _load_ledger(self.path)
-        return self._loaded
+        # The parse cache is keyed on the file's version, so this is a stat() when the
+        # file is unchanged and a fresh parse after any write, ours or someone else's.
+        return _load_ledger(self.path)
 
     def read(self, data_type: str) -> list[Record]:
         loaded = self._load()
@@ -139,12 +138,10 @@ class BeancountSession:
         with lock_path.open("a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             try:
-                self._loaded = None
                 self._load()  # never write on top of a ledger Beancount rejects
                 yield self.path.read_text(encoding="utf-8")
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
-                self._loaded = None
 
     def _open_date(self) -> str:
         loaded = self._load()
