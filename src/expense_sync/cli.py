@@ -5,12 +5,15 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from expense_sync.config import Settings
 from expense_sync.services.clients import DEFAULT_CLIENT, create_api_key, ensure_client
@@ -44,10 +47,13 @@ def _settings(data_dir: Path | None) -> Settings:
     return settings
 
 
-def _migrate(settings: Settings) -> None:
+@contextmanager
+def _migrated_database(settings: Settings) -> Iterator[sessionmaker[Session]]:
+    """One engine for a command: migrate, then hand out sessions; closed at the end."""
     engine = make_engine(settings.resolved_database_url)
     try:
         upgrade(engine)
+        yield make_session_factory(engine)
     finally:
         engine.dispose()
 
@@ -65,8 +71,8 @@ def _configure_logging() -> None:
 def migrate(data_dir: DataDir = None) -> None:
     """Apply database migrations."""
     settings = _settings(data_dir)
-    _migrate(settings)
-    console.print(f"[green]Database is up to date[/] ({_safe_url(settings)})")
+    with _migrated_database(settings):
+        console.print(f"[green]Database is up to date[/] ({_safe_url(settings)})")
 
 
 @api_keys.command("create")
@@ -79,8 +85,8 @@ def create_key(
 ) -> None:
     """Create an API key; the key is printed as the last line."""
     settings = _settings(data_dir)
-    _migrate(settings)
-    key = _new_key(settings, client, name)
+    with _migrated_database(settings) as sessions:
+        key = _new_key(sessions, client, name)
     console.print(f"API key for client [bold]{client}[/] (shown once, stored hashed):")
     typer.echo(key)
 
@@ -95,14 +101,16 @@ def serve(
     import uvicorn
 
     from expense_sync.api.app import create_app
+    from expense_sync.api.runtime import Runtime
 
     settings = _settings(data_dir)
     base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
     if not settings.public_url:
         # Link URLs are built from this, never from a request's Host header.
         settings = settings.model_copy(update={"public_url": base})
-    _migrate(settings)
-    first_key = _first_start_key(settings)
+    runtime = Runtime.from_settings(settings)
+    upgrade(runtime.engine)
+    first_key = _first_start_key(runtime.session_factory)
     _configure_logging()
     console.print(f"[bold green]expense-sync[/] on {base}  (data: {settings.resolved_data_dir})")
     if first_key:
@@ -116,30 +124,25 @@ def serve(
         soft_wrap=True,
         highlight=False,
     )
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", access_log=False)
+    uvicorn.run(
+        create_app(runtime=runtime), host=host, port=port, log_level="warning", access_log=False
+    )
 
 
-def _new_key(settings: Settings, client: str, name: str | None) -> str:
-    engine = make_engine(settings.resolved_database_url)
-    try:
-        with UnitOfWork(make_session_factory(engine)) as uow:
-            owner = ensure_client(uow.session, client)
-            created = create_api_key(uow.session, owner.id, name)
-            uow.commit()
-            return created.plaintext
-    finally:
-        engine.dispose()
+def _new_key(sessions: sessionmaker[Session], client: str, name: str | None) -> str:
+    with UnitOfWork(sessions) as uow:
+        owner = ensure_client(uow.session, client)
+        created = create_api_key(uow.session, owner.id, name)
+        uow.commit()
+        return created.plaintext
 
 
-def _first_start_key(settings: Settings) -> str | None:
-    engine = make_engine(settings.resolved_database_url)
-    try:
-        with UnitOfWork(make_session_factory(engine)) as uow:
-            if uow.session.scalar(select(func.count()).select_from(Client)):
-                return None
-    finally:
-        engine.dispose()
-    return _new_key(settings, DEFAULT_CLIENT, "first start")
+def _first_start_key(sessions: sessionmaker[Session]) -> str | None:
+    """A key for the default client when the database has no client at all yet."""
+    with UnitOfWork(sessions) as uow:
+        if uow.session.scalar(select(func.count()).select_from(Client)):
+            return None
+    return _new_key(sessions, DEFAULT_CLIENT, "first start")
 
 
 def _safe_url(settings: Settings) -> str:
