@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable
+from contextlib import ExitStack
 from typing import Any
 
 import pytest
@@ -132,15 +133,13 @@ def test_other_clients_cannot_use_up_a_companys_slots(
 ) -> None:
     company = company_of(api, tenant)
     company_id = uuid.UUID(company["id"])
-    for _ in range(runtime.concurrency.limit):
-        runtime.concurrency._in_flight[company_id] += 1  # all slots busy
-    try:
+    with ExitStack() as slots:  # all of the owner's slots busy
+        for _ in range(runtime.concurrency.limit):
+            slots.enter_context(runtime.concurrency.hold((_client_id(runtime, tenant), company_id)))
         foreign = api.get(f"/companies/{company_id}", headers=other_tenant.headers)
         assert foreign.status_code == 404
         own = api.get(f"/companies/{company_id}", headers=tenant.headers)
         assert own.status_code == 429 and own.headers["Retry-After"] == "1"
-    finally:
-        del runtime.concurrency._in_flight[company_id]
     assert api.get(f"/companies/{company_id}", headers=tenant.headers).status_code == 200
 
 

@@ -13,9 +13,8 @@ from fastapi import Depends, Request, Response
 from fastapi.security import APIKeyHeader
 
 from expense_sync.api.runtime import Runtime
-from expense_sync.domain.errors import NotFound, Unauthorized
+from expense_sync.domain.errors import Unauthorized
 from expense_sync.services.clients import authenticate
-from expense_sync.services.companies import company_exists
 from expense_sync.services.quotas import count_request
 from expense_sync.storage.uow import UnitOfWork
 
@@ -88,15 +87,10 @@ CallerDep = Annotated[Caller, Depends(get_caller)]
 
 
 def company_slot(companyId: uuid.UUID, runtime: RuntimeDep, caller: CallerDep) -> Iterator[None]:
-    """Holds one of the company's concurrent-request slots for the request's duration.
-
-    Ownership is checked first, so another client's requests can never use up a
-    company's slots (they get 404 without touching the count).
-    """
-    with UnitOfWork(runtime.session_factory) as uow:
-        if not company_exists(uow.session, caller.client_id, companyId):
-            raise NotFound("Company", companyId)
-    with runtime.concurrency.hold(companyId):
+    """Holds one of the caller's concurrent-request slots for this company while the
+    request runs. Slots are per (client, company), so another client's requests, which
+    will 404, never use up the owner's."""
+    with runtime.concurrency.hold((caller.client_id, companyId)):
         yield
 
 

@@ -95,11 +95,6 @@ def get_company_row(
     return row
 
 
-def company_exists(session: Session, client_id: uuid.UUID, company_id: uuid.UUID) -> bool:
-    statement = select(Company.id).where(Company.id == company_id, Company.client_id == client_id)
-    return session.scalar(statement) is not None
-
-
 def list_companies(
     session: Session, client_id: uuid.UUID, request: PageRequest, tags: str | None
 ) -> Page[Company]:

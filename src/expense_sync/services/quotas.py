@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -82,27 +82,32 @@ def count_request(
 
 
 class CompanyConcurrency:
-    """Counts requests in flight per company within this process."""
+    """Counts requests in flight per key within this process.
+
+    The API keys it by (client, company): a client's requests only ever count against
+    its own companies, so no one else can use up a company's slots, and no database
+    look-up is needed before taking one.
+    """
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
-        self._in_flight: Counter[uuid.UUID] = Counter()
+        self._in_flight: Counter[Hashable] = Counter()
         self._lock = threading.Lock()
 
     @contextmanager
-    def hold(self, company_id: uuid.UUID) -> Iterator[None]:
+    def hold(self, key: Hashable) -> Iterator[None]:
         with self._lock:
-            if self._in_flight[company_id] >= self.limit:
+            if self._in_flight[key] >= self.limit:
                 raise QuotaExceeded(
                     f"At most {self.limit} requests may run at once for one company; "
                     "wait for one to finish.",
                     retry_after=1,
                 )
-            self._in_flight[company_id] += 1
+            self._in_flight[key] += 1
         try:
             yield
         finally:
             with self._lock:
-                self._in_flight[company_id] -= 1
-                if not self._in_flight[company_id]:
-                    del self._in_flight[company_id]
+                self._in_flight[key] -= 1
+                if not self._in_flight[key]:
+                    del self._in_flight[key]
