@@ -76,15 +76,29 @@ _STATUS = {
 }
 
 
-def error_body(status: int, message: str, retryable: bool) -> bytes:
-    """An ErrorMessage as bytes, for the middleware that answers outside any route."""
-    body = ErrorMessage(
+def error_message(
+    status: int, message: str, problems: list[Problem] | None = None, *, retryable: bool = False
+) -> ErrorMessage:
+    """Codat's error body for this request (its correlation id included)."""
+    validation = None
+    if problems:
+        items = [
+            ValidationItem(itemId=p.item, message=p.message, validatorName=p.validator)
+            for p in problems
+        ]
+        validation = Validation(errors=items, warnings=[])
+    return ErrorMessage(
         statusCode=status,
         error=message,
         correlationId=current_correlation_id(),
+        validation=validation,
         canBeRetried="True" if retryable else "False",
     )
-    return body.model_dump_json().encode()
+
+
+def error_body(status: int, message: str, retryable: bool) -> bytes:
+    """An ErrorMessage as bytes, for the middleware that answers outside any route."""
+    return error_message(status, message, retryable=retryable).model_dump_json().encode()
 
 
 def error_response(
@@ -95,21 +109,7 @@ def error_response(
     retryable: bool = False,
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
-    body = ErrorMessage(
-        statusCode=status,
-        error=message,
-        correlationId=current_correlation_id(),
-        validation=Validation(
-            errors=[
-                ValidationItem(itemId=p.item, message=p.message, validatorName=p.validator)
-                for p in problems
-            ],
-            warnings=[],
-        )
-        if problems
-        else None,
-        canBeRetried="True" if retryable else "False",
-    )
+    body = error_message(status, message, problems, retryable=retryable)
     return JSONResponse(body.model_dump(mode="json"), status_code=status, headers=headers)
 
 

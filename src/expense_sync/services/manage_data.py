@@ -55,6 +55,16 @@ def queue_pull(
     connection_id: uuid.UUID | None = None,
 ) -> PullOperation:
     connection = _pick_connection(session, client_id, company_id, connection_id)
+    return _queue(session, connection, data_type, on_commit, enqueue)
+
+
+def _queue(
+    session: Session,
+    connection: Connection,
+    data_type: str,
+    on_commit: Callable[[Callable[[], None]], None],
+    enqueue: Callable[[uuid.UUID], None],
+) -> PullOperation:
     manifest = manifest_of(connection)
     if data_type not in manifest.reads:
         raise InvalidRequest.for_field(
@@ -63,7 +73,7 @@ def queue_pull(
             f"{', '.join(manifest.reads)}.",
         )
     operation = PullOperation(
-        company_id=company_id,
+        company_id=connection.company_id,
         connection_id=connection.id,
         data_type=data_type,
         status="Queued",
@@ -85,7 +95,7 @@ def queue_all(
 ) -> list[PullOperation]:
     connection = accounting_connection(session, client_id, company_id)
     return [
-        queue_pull(session, client_id, company_id, data_type, on_commit, enqueue, connection.id)
+        _queue(session, connection, data_type, on_commit, enqueue)
         for data_type in manifest_of(connection).reads
     ]
 
