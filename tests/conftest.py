@@ -19,6 +19,7 @@ from expense_sync.storage.migrate import upgrade
 from expense_sync.storage.models import Base
 from expense_sync.storage.uow import UnitOfWork
 from tests.services import temporary_postgres_database
+from tests.tryton_server import TrytonServer, build_template, running_tryton
 
 
 @pytest.fixture(scope="session")
@@ -97,3 +98,16 @@ def tenant(runtime: Runtime) -> Tenant:
 @pytest.fixture
 def other_tenant(runtime: Runtime) -> Tenant:
     return make_tenant(runtime, "tenant-b")
+
+
+@pytest.fixture(scope="session")
+def tryton_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The prepared Tryton database, built once per run (about 25 s)."""
+    return build_template(tmp_path_factory.mktemp("tryton-template"))
+
+
+@pytest.fixture
+def tryton(tryton_template: Path, tmp_path: Path) -> Iterator[TrytonServer]:
+    """A trytond of its own for one test, on a fresh copy of the prepared database."""
+    with running_tryton(tryton_template, tmp_path / "tryton") as server:
+        yield server

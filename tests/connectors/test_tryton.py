@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,18 +17,7 @@ from expense_sync.connectors.base import (
 from expense_sync.connectors.tryton import TrytonConnector
 from tests.connectors.conformance import ConnectorConformance
 from tests.e2e.server import free_port
-from tests.tryton_server import TrytonServer, build_template, running_tryton
-
-
-@pytest.fixture(scope="session")
-def tryton_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_template(tmp_path_factory.mktemp("tryton-template"))
-
-
-@pytest.fixture
-def tryton(tryton_template: Path, tmp_path: Path) -> Iterator[TrytonServer]:
-    with running_tryton(tryton_template, tmp_path / "tryton") as server:
-        yield server
+from tests.tryton_server import TrytonServer
 
 
 @pytest.fixture

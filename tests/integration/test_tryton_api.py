@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 
 from expense_sync.api.runtime import Runtime
 from expense_sync.storage.models import Connection
 from tests.conftest import Tenant
-from tests.tryton_server import TrytonServer, build_template, running_tryton
+from tests.tryton_server import TrytonServer, running_tryton
 from tests.waiting import wait_for
-
-
-@pytest.fixture(scope="session")
-def tryton_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_template(tmp_path_factory.mktemp("tryton-template-api"))
-
-
-@pytest.fixture
-def tryton(tryton_template: Path, tmp_path: Path) -> Iterator[TrytonServer]:
-    with running_tryton(tryton_template, tmp_path / "tryton") as server:
-        yield server
 
 
 def _link(api: TestClient, tenant: Tenant, fields: dict[str, str]) -> tuple[str, str, dict]:

@@ -11,8 +11,10 @@ from fastapi import APIRouter, Body, Path, Query
 
 from expense_sync.api.dependencies import CallerDep, RuntimeDep, UowDep
 from expense_sync.api.operations import PushOperationWithData, push
+from expense_sync.api.runtime import Runtime
 from expense_sync.services import push as push_service
 from expense_sync.services.books import linked_connection
+from expense_sync.storage.uow import UnitOfWork
 
 CONNECTION = "/companies/{companyId}/connections/{connectionId}"
 Timeout = Annotated[int | None, Query(description="Minutes before the push is timed out.")]
@@ -35,6 +37,32 @@ def add_push_routes(
     also ``PUT .../push/{segment}/{id}``; with ``create_model_id`` also
     ``GET .../options/{data_type}``."""
 
+    def submit(
+        uow: UnitOfWork,
+        runtime: Runtime,
+        client_id: uuid.UUID,
+        company_id: uuid.UUID,
+        connection_id: uuid.UUID,
+        body: dict[str, Any],
+        timeout_in_minutes: int | None,
+        record_id: str | None = None,
+    ) -> PushOperationWithData:
+        """Validate, record, commit, then hand the push to the executor."""
+        row = push_service.submit(
+            uow.session,
+            client_id,
+            company_id,
+            connection_id,
+            data_type,
+            body,
+            timeout_in_minutes=timeout_in_minutes,
+            on_commit=uow.after_commit,
+            enqueue=runtime.executor.push,
+            record_id=record_id,
+        )
+        uow.commit()
+        return push(row)
+
     @router.post(
         f"{CONNECTION}/push/{segment}",
         operation_id=create_id,
@@ -51,19 +79,9 @@ def add_push_routes(
         timeoutInMinutes: Timeout = None,
         allowSyncOnPushComplete: AllowSync = True,
     ) -> PushOperationWithData:
-        row = push_service.submit(
-            uow.session,
-            caller.client_id,
-            companyId,
-            connectionId,
-            data_type,
-            body,
-            timeout_in_minutes=timeoutInMinutes,
-            on_commit=uow.after_commit,
-            enqueue=runtime.executor.push,
+        return submit(
+            uow, runtime, caller.client_id, companyId, connectionId, body, timeoutInMinutes
         )
-        uow.commit()
-        return push(row)
 
     if update is not None:
         update_id, id_name = update
@@ -87,20 +105,16 @@ def add_push_routes(
             allowSyncOnPushComplete: AllowSync = True,
             forceUpdate: ForceUpdate = False,
         ) -> PushOperationWithData:
-            row = push_service.submit(
-                uow.session,
+            return submit(
+                uow,
+                runtime,
                 caller.client_id,
                 companyId,
                 connectionId,
-                data_type,
                 body,
-                timeout_in_minutes=timeoutInMinutes,
-                on_commit=uow.after_commit,
-                enqueue=runtime.executor.push,
-                record_id=record_id,
+                timeoutInMinutes,
+                record_id,
             )
-            uow.commit()
-            return push(row)
 
     if create_model_id is not None:
 
