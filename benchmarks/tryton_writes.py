@@ -18,7 +18,7 @@ import time
 import uuid
 from pathlib import Path
 
-from tests.tryton_server import build_template, running_tryton
+from tests.tryton_server import build_sqlite_template, running_tryton
 
 from expense_sync.connectors.base import LinkContext, LinkedBooks
 from expense_sync.connectors.tryton import TrytonConnector
@@ -31,7 +31,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="es-tryton-bench-"))
-    template = build_template(work / "template")
+    template = build_sqlite_template(work / "template")
     with running_tryton(template, work / "server") as server:
         raw_client = TrytonClient(server.url, server.database, "admin", "admin")
         category = raw_client.call("party.category", "create", [{"name": "Supplier"}])[0]

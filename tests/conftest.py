@@ -6,6 +6,7 @@ import base64
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import pytest
 from fastapi.testclient import TestClient
@@ -19,7 +20,13 @@ from expense_sync.storage.migrate import upgrade
 from expense_sync.storage.models import Base
 from expense_sync.storage.uow import UnitOfWork
 from tests.services import temporary_postgres_database
-from tests.tryton_server import TrytonServer, build_template, running_tryton
+from tests.tryton_server import (
+    Template,
+    TrytonServer,
+    build_sqlite_template,
+    postgres_template,
+    running_tryton,
+)
 
 
 @pytest.fixture(scope="session")
@@ -101,13 +108,26 @@ def other_tenant(runtime: Runtime) -> Tenant:
 
 
 @pytest.fixture(scope="session")
-def tryton_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The prepared Tryton database, built once per run (about 25 s)."""
-    return build_template(tmp_path_factory.mktemp("tryton-template"))
+def tryton_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Template:
+    """The prepared Tryton database as a SQLite file, built once per run (about 25 s)."""
+    return build_sqlite_template(tmp_path_factory.mktemp("tryton-sqlite"))
+
+
+@pytest.fixture(scope="session")
+def tryton_postgres_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Template]:
+    """The prepared Tryton database on PostgreSQL, built once per run."""
+    with postgres_template(tmp_path_factory.mktemp("tryton-postgres")) as template:
+        yield template
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def tryton_template(request: pytest.FixtureRequest) -> Template:
+    """Every Tryton test runs on trytond's SQLite and on its PostgreSQL backend."""
+    return cast(Template, request.getfixturevalue(f"tryton_{request.param}_template"))
 
 
 @pytest.fixture
-def tryton(tryton_template: Path, tmp_path: Path) -> Iterator[TrytonServer]:
+def tryton(tryton_template: Template, tmp_path: Path) -> Iterator[TrytonServer]:
     """A trytond of its own for one test, on a fresh copy of the prepared database."""
     with running_tryton(tryton_template, tmp_path / "tryton") as server:
         yield server

@@ -3,25 +3,36 @@
 The template is built with trytond's own tools: ``trytond-admin`` creates the database
 with the account, invoice and analytic modules; proteus and the account modules' test
 helpers add a company ("Dunder Mifflin", USD), a fiscal year with its periods and
-invoice sequences, and the Universal chart of accounts. Each test gets a copy of that
-SQLite file and its own ``trytond -c <conf> -d <db>`` on a free port; JSON-RPC is at
+invoice sequences, and the Universal chart of accounts. It is built on either of
+trytond's databases:
+
+- SQLite: a file; each test gets a copy of it;
+- PostgreSQL: a database on the local server; each test gets
+  ``CREATE DATABASE <its own> TEMPLATE <template>``, a file-level copy that takes well
+  under a second, and it is dropped after the test.
+
+Each test runs its own ``trytond -c <conf> -d <db>`` on a free port; JSON-RPC is at
 ``http://127.0.0.1:<port>/<db>/rpc/``. Admin login: ``admin`` / ``admin``.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import psycopg
 
 from tests.e2e.server import free_port
+from tests.services import POSTGRES_ADMIN_URL, temporary_postgres_database
 
 BIN = Path(sys.executable).parent
 DATABASE = "books"
@@ -31,7 +42,7 @@ from proteus import config
 from trytond.modules.company.tests.tools import create_company, get_company
 from trytond.modules.account.tests.tools import create_fiscalyear, create_chart
 from trytond.modules.account_invoice.tests.tools import set_fiscalyear_invoice_sequences
-config.set_trytond("books", config_file=sys.argv[1])
+config.set_trytond(sys.argv[2], config_file=sys.argv[1])
 create_company()
 company = get_company()
 year = set_fiscalyear_invoice_sequences(create_fiscalyear(company, today=dt.date.today()))
@@ -47,70 +58,122 @@ class TrytonServer:
     fields: dict[str, str]
 
 
-def _config(directory: Path, port: int = 0) -> Path:
+@dataclass(frozen=True)
+class Template:
+    """A prepared Tryton database: a SQLite file, or a PostgreSQL template database."""
+
+    backend: str
+    location: str
+
+
+def _postgres_server() -> str:
+    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
+
+
+def _config(directory: Path, backend: str, port: int = 0) -> Path:
+    if backend == "sqlite":
+        database = f"uri = sqlite://\npath = {directory}\n"
+    else:  # the server of POSTGRES_ADMIN_URL, any database on it
+        database = f"uri = {_postgres_server()}/\n"
     conf = directory / "trytond.conf"
     conf.write_text(
-        f"[database]\nuri = sqlite://\npath = {directory}\n"
+        f"[database]\n{database}"
         f"[web]\nlisten = 127.0.0.1:{port or 8000}\n"
         "[session]\nmax_attempt = 1000\n"
     )
     return conf
 
 
-def build_template(directory: Path) -> Path:
-    """Build the prepared database once; return the path of its SQLite file."""
-    directory.mkdir(parents=True, exist_ok=True)
-    conf = _config(directory)
-    (directory / f"{DATABASE}.sqlite").touch()
+def _prepare(directory: Path, backend: str, database: str) -> None:
+    conf = _config(directory, backend)
     password = directory / "password"
     password.write_text("admin\n")
-    subprocess.run(
-        [str(BIN / "trytond-admin"), "-c", str(conf), "-d", DATABASE, "--all",
+    _run(
+        [str(BIN / "trytond-admin"), "-c", str(conf), "-d", database, "--all",
          "-u", "account_invoice", "analytic_account", "--activate-dependencies",
          "--email", "admin@example.test", "-p"],
-        check=True, capture_output=True, timeout=600,
-        env={"TRYTONPASSFILE": str(password), "PATH": str(BIN)},
+        {"TRYTONPASSFILE": str(password), "PATH": str(BIN)},
     )  # fmt: skip
-    subprocess.run(
-        [sys.executable, "-c", SETUP, str(conf)],
-        check=True, capture_output=True, timeout=600,
-    )  # fmt: skip
-    return directory / f"{DATABASE}.sqlite"
+    # proteus takes a database URI; a bare name means trytond's SQLite backend.
+    uri = database if backend == "sqlite" else f"{_postgres_server()}/{database}"
+    # trytond picks its backend when first imported, so the config must be known by then.
+    _run([sys.executable, "-c", SETUP, str(conf), uri], {**os.environ, "TRYTOND_CONFIG": str(conf)})
+
+
+def _run(command: list[str], env: dict[str, str] | None = None) -> None:
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600, env=env)
+    if done.returncode != 0:
+        raise RuntimeError(f"{command[0]} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+
+
+def build_sqlite_template(directory: Path) -> Template:
+    """Build the prepared database once as a SQLite file."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / f"{DATABASE}.sqlite").touch()
+    _prepare(directory, "sqlite", DATABASE)
+    return Template("sqlite", str(directory / f"{DATABASE}.sqlite"))
 
 
 @contextmanager
-def running_tryton(template: Path, workdir: Path) -> Iterator[TrytonServer]:
-    workdir.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(template, workdir / f"{DATABASE}.sqlite")
-    port = free_port()
-    conf = _config(workdir, port)
-    log = (workdir / "trytond.log").open("w")
-    process = subprocess.Popen(
-        [str(BIN / "trytond"), "-c", str(conf), "-d", DATABASE],
-        stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
+def postgres_template(directory: Path) -> Iterator[Template]:
+    """Build the prepared database once on PostgreSQL; drop it afterwards."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with temporary_postgres_database() as url:
+        name = url.rsplit("/", 1)[1]
+        _prepare(directory, "postgresql", name)
+        yield Template("postgresql", name)
+
+
+@contextmanager
+def _copy_of(template: Template, workdir: Path) -> Iterator[str]:
+    """A database of the test's own, copied from the template; yields its name."""
+    if template.backend == "sqlite":
+        shutil.copyfile(template.location, workdir / f"{DATABASE}.sqlite")
+        yield DATABASE
+        return
+    name = f"expense_sync_tryton_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template.location}"')
     try:
-        _wait_for_login(url, process, workdir / "trytond.log")
-        yield TrytonServer(url, DATABASE, {"url": url, "database": DATABASE,
-                                           "username": "admin", "password": "admin"})  # fmt: skip
+        yield name
     finally:
-        process.terminate()
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def running_tryton(template: Template, workdir: Path) -> Iterator[TrytonServer]:
+    workdir.mkdir(parents=True, exist_ok=True)
+    with _copy_of(template, workdir) as database:
+        port = free_port()
+        conf = _config(workdir, template.backend, port)
+        log = (workdir / "trytond.log").open("w")
+        process = subprocess.Popen(
+            [str(BIN / "trytond"), "-c", str(conf), "-d", database],
+            stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        url = f"http://127.0.0.1:{port}"
         try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+            _wait_for_login(url, database, process, workdir / "trytond.log")
+            fields = {"url": url, "database": database, "username": "admin", "password": "admin"}
+            yield TrytonServer(url, database, fields)
+        finally:
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+            log.close()
 
 
-def _wait_for_login(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+def _wait_for_login(url: str, database: str, process: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + 60
     login = {"id": 0, "method": "common.db.login", "params": ["admin", {"password": "admin"}, "en"]}
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"trytond exited early:\n{log.read_text()}")
         try:
-            if httpx.post(f"{url}/{DATABASE}/rpc/", json=login, timeout=2).json().get("result"):
+            if httpx.post(f"{url}/{database}/rpc/", json=login, timeout=2).json().get("result"):
                 return
         except (httpx.HTTPError, ValueError):
             pass

@@ -10,6 +10,7 @@ from beancount import loader
 from beancount.core import data
 from fastapi.testclient import TestClient
 
+from expense_sync.connectors.beancount.directives import custom
 from tests.conftest import Tenant
 from tests.waiting import wait_for
 
@@ -81,6 +82,30 @@ def test_refresh_all_fills_the_cache_and_data_status(books: Books) -> None:
     assert books.get(f"/data/history/{one['id']}")["dataType"] == one["dataType"]
     info = books.get("/data/info")
     assert info["companyName"] == "Books Ltd" and info["baseCurrency"] == "USD"
+
+
+def test_refresh_follows_edits_made_in_the_ledger(books: Books) -> None:
+    """Added, changed and removed records all reach the cache; the rest keep their rows."""
+    original = books.ledger.read_text()
+    suppliers = [
+        custom("2020-01-01", "supplier", f"SUP-{n}", {"name": f"Supplier {n}"}) for n in range(3)
+    ]
+    books.ledger.write_text(original + "\n" + "\n".join(suppliers))
+    books.refresh("suppliers")
+    first = {s["id"]: s for s in books.get("/data/suppliers")["results"]}
+    assert {"SUP-0", "SUP-1", "SUP-2"} <= set(first)
+
+    renamed = suppliers[1].replace('"Supplier 1"', '"Renamed Supplier"')
+    added = custom("2020-01-01", "supplier", "SUP-9", {"name": "Newcomer"})
+    books.ledger.write_text(original + "\n" + "\n".join([suppliers[0], renamed, added]))
+    books.refresh("suppliers")
+    second = {s["id"]: s for s in books.get("/data/suppliers")["results"]}
+    assert "SUP-2" not in second
+    assert second["SUP-1"]["supplierName"] == "Renamed Supplier"
+    assert second["SUP-9"]["supplierName"] == "Newcomer"
+    assert second["SUP-0"] == first["SUP-0"]
+    renamed_only = books.get("/data/suppliers", query='supplierName="Renamed Supplier"')
+    assert [s["id"] for s in renamed_only["results"]] == ["SUP-1"]
 
 
 def test_mapping_options_come_from_the_ledger(books: Books) -> None:

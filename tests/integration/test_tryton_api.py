@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from expense_sync.api.runtime import Runtime
 from expense_sync.storage.models import Connection
 from tests.conftest import Tenant
-from tests.tryton_server import TrytonServer, running_tryton
+from tests.tryton_server import Template, TrytonServer, running_tryton
 from tests.waiting import wait_for
 
 
@@ -58,7 +58,7 @@ def test_a_wrong_password_is_a_400_on_the_password(
 
 
 def test_an_unreachable_server_delays_a_push_without_losing_it(
-    api: TestClient, tenant: Tenant, tryton_template: Path, tmp_path: Path
+    api: TestClient, tenant: Tenant, tryton_template: Template, tmp_path: Path
 ) -> None:
     with running_tryton(tryton_template, tmp_path / "gone") as server:
         base, connection, linked = _link(api, tenant, server.fields)

@@ -6,13 +6,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from expense_sync.domain.errors import NotFound, Unprocessable
 from expense_sync.services.books import accounting_connection
 from expense_sync.services.companies import get_company
-from expense_sync.storage.models import CachedRecord
+from expense_sync.storage.models import CachedRecord, Connection
 from expense_sync.storage.query_sql import Page, PageRequest, QueryField, fetch_page
 
 
@@ -42,6 +42,12 @@ CONTACT_FIELDS = {
 }
 
 
+def _of_company(company_id: uuid.UUID) -> ColumnElement[bool]:
+    return CachedRecord.connection_id.in_(
+        select(Connection.id).where(Connection.company_id == company_id)
+    )
+
+
 def list_records(
     session: Session,
     client_id: uuid.UUID,
@@ -56,7 +62,7 @@ def list_records(
         request,
         CONTACT_FIELDS[data_type],
         [CachedRecord.record_id],
-        [CachedRecord.company_id == company_id, CachedRecord.data_type == data_type],
+        [_of_company(company_id), CachedRecord.data_type == data_type],
     )
 
 
@@ -66,7 +72,7 @@ def get_record(
     get_company(session, client_id, company_id)
     row = session.scalar(
         select(CachedRecord).where(
-            CachedRecord.company_id == company_id,
+            _of_company(company_id),
             CachedRecord.data_type == data_type,
             CachedRecord.record_id == record_id,
         )

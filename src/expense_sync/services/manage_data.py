@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Text, cast, delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from expense_sync.config import Settings
@@ -22,6 +22,8 @@ from expense_sync.services.books import accounting_connection, linked_connection
 from expense_sync.services.companies import get_company, get_company_row
 from expense_sync.services.connections import manifest_of
 from expense_sync.services.retry import next_attempt_at, retry_delay
+from expense_sync.storage.bulk import insert_rows
+from expense_sync.storage.db import dump_json
 from expense_sync.storage.models import CachedRecord, Connection, PullOperation
 from expense_sync.storage.query_sql import Page, PageRequest, QueryField, fetch_page
 from expense_sync.storage.uow import UnitOfWork
@@ -110,20 +112,19 @@ class Outcome:
 def run_pull(
     session_factory: sessionmaker[Session], settings: Settings, pull_id: uuid.UUID
 ) -> Outcome:
-    with UnitOfWork(session_factory) as uow:
-        operation = uow.session.get(PullOperation, pull_id)
-        if operation is None or operation.status in FINISHED:
-            return Outcome()
-        operation.status = "Fetching"
-        operation.progress = 10
-        uow.commit()
     try:
         with UnitOfWork(session_factory) as uow:
             operation = uow.session.get(PullOperation, pull_id)
-            assert operation is not None
+            if operation is None or operation.status in FINISHED:
+                return Outcome()
+            operation.status = "Fetching"
+            operation.progress = 10
             connection = uow.session.get(Connection, operation.connection_id)
             assert connection is not None
-            records = open_books(uow.session, settings, connection).read(operation.data_type)
+            books = open_books(uow.session, settings, connection)
+            data_type = operation.data_type
+            uow.commit()
+        records = books.read(data_type)
     except RetriableConnectorError as error:
         return _retry_later(session_factory, pull_id, error)
     except ConnectorError as error:
@@ -191,8 +192,9 @@ def _store(
 ) -> None:
     """Bring the cached records of this type in line with the books, in one transaction.
 
-    Only what changed is written: new records inserted, changed ones updated, vanished
-    ones deleted. A refresh of unchanged books writes nothing but the operation's status.
+    Only what changed is written: new records appended, changed ones updated, vanished
+    ones deleted. Records are compared by their canonical JSON text, so a refresh of
+    unchanged books decodes nothing and writes nothing but the operation's status.
     """
     now = datetime.now(UTC)
     with UnitOfWork(session_factory) as uow:
@@ -202,22 +204,16 @@ def _store(
             CachedRecord.connection_id == operation.connection_id,
             CachedRecord.data_type == operation.data_type,
         )
-        cached = {
-            row.record_id: (row.id, row.data)
-            for row in uow.session.execute(
-                select(CachedRecord.record_id, CachedRecord.id, CachedRecord.data).where(*scope)
+        stored: dict[str, str] = {
+            record_id: text
+            for record_id, text in uow.session.execute(
+                select(CachedRecord.record_id, cast(CachedRecord.data, Text)).where(*scope)
             )
         }
         fresh = {str(record["id"]): record for record in records}
-        gone = [row_id for record_id, (row_id, _) in cached.items() if record_id not in fresh]
-        changed = [
-            {"id": cached[record_id][0], "data": record, "modified": now}
-            for record_id, record in fresh.items()
-            if record_id in cached and cached[record_id][1] != record
-        ]
-        added = [
+        gone = [record_id for record_id in stored if record_id not in fresh]
+        rows = [
             {
-                "company_id": operation.company_id,
                 "connection_id": operation.connection_id,
                 "data_type": operation.data_type,
                 "record_id": record_id,
@@ -225,14 +221,16 @@ def _store(
                 "modified": now,
             }
             for record_id, record in fresh.items()
-            if record_id not in cached
+            if record_id not in stored or stored[record_id] != dump_json(record)
         ]
+        changed = [row for row in rows if row["record_id"] in stored]
+        added = [row for row in rows if row["record_id"] not in stored]
         if gone:
-            uow.session.execute(delete(CachedRecord).where(CachedRecord.id.in_(gone)))
+            vanished = CachedRecord.record_id.in_(gone)
+            uow.session.execute(delete(CachedRecord).where(*scope, vanished))
         if changed:
-            uow.session.execute(update(CachedRecord), changed)
-        if added:
-            uow.session.execute(insert(CachedRecord), added)
+            uow.session.execute(update(CachedRecord), changed)  # by primary key
+        insert_rows(uow.session, CachedRecord, added)
         _mark(operation, "Complete", None)
         connection = uow.session.get(Connection, operation.connection_id)
         if connection is not None:

@@ -183,7 +183,6 @@ def _finish(
 def _cache(session: Session, operation: PushOperation, record: dict[str, Any]) -> None:
     """Keep the cache in step with what we just wrote, without waiting for a refresh."""
     values = {
-        "company_id": operation.company_id,
         "connection_id": operation.connection_id,
         "data_type": operation.data_type,
         "record_id": str(record["id"]),

@@ -17,7 +17,6 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
-    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -149,26 +148,21 @@ class QuotaUsage(Base):
 
 class CachedRecord(Base):
     """One record read from a connection's books (an account, a supplier, ...), in
-    Codat's shape. A refresh of a data type replaces all of that type at once."""
+    Codat's shape. A refresh of a data type brings all of that type in line at once.
+
+    The key is the record's own identity, so the table carries one index only: the
+    first fill of a big ledger is an append, not index upkeep.
+    """
 
     __tablename__ = "cached_records"
 
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
-    company_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("companies.id", ondelete="CASCADE"), index=True
-    )
     connection_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("connections.id", ondelete="CASCADE")
+        ForeignKey("connections.id", ondelete="CASCADE"), primary_key=True
     )
-    data_type: Mapped[str] = mapped_column(String(50))
-    record_id: Mapped[str] = mapped_column(String(200))
+    data_type: Mapped[str] = mapped_column(String(50), primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     modified: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    __table_args__ = (
-        UniqueConstraint("connection_id", "data_type", "record_id"),
-        Index("ix_cached_records_company_type", "company_id", "data_type"),
-    )
 
 
 class PullOperation(Base):
