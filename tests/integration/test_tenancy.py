@@ -11,6 +11,14 @@ from tests.conftest import Tenant
 from tests.waiting import wait_for
 
 TENANT_PARAMS = {"companyId", "connectionId", "apiKeyId", "webhookId"}
+EXPENSE = {
+    "id": "6f1c0b8e-2d7a-4c3e-9a51-0d2b7e4f9c11",
+    "type": "Payment",
+    "issueDate": "2026-11-02",
+    "currency": "USD",
+    "bankAccountRef": {"id": "Liabilities:CreditCard:Corporate"},
+    "lines": [{"netAmount": 10, "accountRef": {"id": "Expenses:Travel"}}],
+}
 BODIES: dict[str, Any] = {
     "replace-company": {"name": "Hijacked"},
     "update-company": {"name": "Hijacked"},
@@ -27,6 +35,13 @@ BODIES: dict[str, Any] = {
         "currency": "USD",
     },
     "create-bank-account": {"accountName": "Intruder", "accountType": "Debit", "currency": "USD"},
+    "create-expense-transaction": [EXPENSE],
+    "update-expense-transaction": {k: v for k, v in EXPENSE.items() if k != "id"},
+    "create-reimbursable-expense-transaction": [],
+    "update-reimbursable-expense-transaction": {},
+    "create-transfer-transaction": {},
+    "create-adjustment-transaction": [],
+    "set-company-configuration": {},
 }
 
 
@@ -63,6 +78,9 @@ def _objects_of(api: TestClient, owner: Tenant) -> dict[str, str]:
         "the other tenant's supplier push",
     )
     assert done
+    sync = api.post(
+        f"{company_url}/sync/expenses/expense-transactions", json=[EXPENSE], headers=owner.headers
+    ).json()
     return {
         "companyId": company["id"],
         "connectionId": connection["id"],
@@ -72,6 +90,8 @@ def _objects_of(api: TestClient, owner: Tenant) -> dict[str, str]:
         "datasetId": pull["id"],
         "pushOperationKey": push["pushOperationKey"],
         "supplierId": "SUP-0001",
+        "syncId": sync["syncId"],
+        "transactionId": EXPENSE["id"],
         "customerId": "CUS-0001",
     }
 
@@ -112,6 +132,12 @@ def test_every_route_with_a_tenant_object_answers_404_to_another_tenant(
         "create-partner-expense-connection",
         "delete-api-key",
         "delete-webhook-consumer",
+        "create-expense-transaction",
+        "update-expense-transaction",
+        "get-sync-by-id",
+        "list-sync-transactions",
+        "get-sync-transaction",
+        "set-company-configuration",
     } <= walked
     after = api.get(f"/companies/{theirs['companyId']}", headers=other_tenant.headers).json()
     assert after == before

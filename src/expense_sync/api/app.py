@@ -17,6 +17,7 @@ from expense_sync.api import (
     company_info,
     connections,
     contacts,
+    expenses,
     health,
     integrations,
     manage_data,
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         accounts,
         contacts,
         company_info,
+        expenses,
     ):
         app.include_router(module.router)
     app.include_router(link.router)

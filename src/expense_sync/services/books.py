@@ -23,22 +23,27 @@ def accounting_connection(
 ) -> Connection:
     """The company's linked accounting connection, or a 4xx saying how to get one."""
     company = get_company(session, client_id, company_id)
-    statement = (
-        select(Connection)
-        .where(
-            Connection.company_id == company.id,
-            Connection.status == ConnectionStatus.LINKED,
-            Connection.platform_key != PARTNER_EXPENSE_MANIFEST.key,
-        )
-        .order_by(Connection.created)
-    )
-    connection = session.scalars(statement).first()
+    connection = find_accounting_connection(session, company.id)
     if connection is None:
         raise Unprocessable(
             "The company has no linked accounting connection: create one with POST "
             f"/companies/{company.id}/connections and link it first."
         )
     return connection
+
+
+def find_accounting_connection(session: Session, company_id: uuid.UUID) -> Connection | None:
+    """The company's first linked accounting connection (not the partner expense one)."""
+    statement = (
+        select(Connection)
+        .where(
+            Connection.company_id == company_id,
+            Connection.status == ConnectionStatus.LINKED,
+            Connection.platform_key != PARTNER_EXPENSE_MANIFEST.key,
+        )
+        .order_by(Connection.created)
+    )
+    return session.scalars(statement).first()
 
 
 def linked_connection(

@@ -17,6 +17,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -213,3 +214,103 @@ class PushOperation(Base):
     next_attempt: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_push_operations_company_requested", "company_id", "requested"),)
+
+
+class ExpenseTransaction(Base):
+    """One transaction a client submitted (expense, reimbursable, transfer, adjustment),
+    under the client's own id. ``body`` is its current revision; an update replaces it and
+    bumps ``revision``. ``status`` is the outcome of its latest sync."""
+
+    __tablename__ = "expense_transactions"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    company_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    transaction_id: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(30))
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(20), default="Pending")
+    message: Mapped[str | None] = mapped_column(Text)
+    ledger_ref: Mapped[str | None] = mapped_column(String(200))
+    posted_revision: Mapped[int | None] = mapped_column(Integer)
+    sync_id: Mapped[uuid.UUID | None] = mapped_column()
+    created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    modified: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("company_id", "transaction_id"),)
+
+
+class Sync(Base):
+    """One sync of submitted transactions to the company's books, with Codat's status code.
+
+    ``lease_expires`` is the company lease: while it is in the future, the sync belongs to
+    the worker that set it; the reconciler hands syncs with an expired lease out again.
+    """
+
+    __tablename__ = "syncs"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    company_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    status_code: Mapped[int] = mapped_column(Integer, default=1000)
+    error_message: Mapped[str | None] = mapped_column(Text)
+    exception_message: Mapped[str | None] = mapped_column(Text)
+    data_pushed: Mapped[bool] = mapped_column(Boolean, default=False)
+    requested: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_expires: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (Index("ix_syncs_company_requested", "company_id", "requested"),)
+
+
+class SyncItem(Base):
+    """A transaction's part in one sync: which revision went, and how it ended.
+
+    ``status`` is Codat's transaction status, plus ``Pushing`` while a write may be on its
+    way to the ledger (after a crash, the ledger is asked before writing again).
+    """
+
+    __tablename__ = "sync_items"
+
+    sync_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("syncs.id", ondelete="CASCADE"), primary_key=True
+    )
+    transaction_row_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("expense_transactions.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    revision: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), default="Pending")
+    message: Mapped[str | None] = mapped_column(Text)
+    ledger_ref: Mapped[str | None] = mapped_column(String(200))
+
+    transaction: Mapped[ExpenseTransaction] = relationship(lazy="joined")
+
+
+class ExpenseConfiguration(Base):
+    """A company's expense sync configuration: default bank account, supplier, customer."""
+
+    __tablename__ = "expense_configurations"
+
+    company_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), primary_key=True
+    )
+    bank_account_id: Mapped[str | None] = mapped_column(String(200))
+    supplier_id: Mapped[str | None] = mapped_column(String(200))
+    customer_id: Mapped[str | None] = mapped_column(String(200))
+
+
+class IdempotencyRecord(Base):
+    """A POST/PUT sent with an ``Idempotency-Key``: what it asked, and what it answered."""
+
+    __tablename__ = "idempotency_keys"
+
+    client_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    response: Mapped[str | None] = mapped_column(Text)
+    created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

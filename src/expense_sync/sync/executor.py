@@ -1,4 +1,4 @@
-"""The executor: Dramatiq actors that run pull and push operations.
+"""The executor: Dramatiq actors that run pull and push operations and syncs.
 
 The database row *is* the work; a message only says "operation X is waiting". So:
 
@@ -31,6 +31,7 @@ from expense_sync.config import Settings
 from expense_sync.services import manage_data, push
 from expense_sync.services.manage_data import Outcome
 from expense_sync.storage.uow import UnitOfWork
+from expense_sync.sync import engine
 
 log = logging.getLogger("expense_sync.executor")
 QUEUE = "expense-sync"
@@ -60,6 +61,7 @@ class Executor:
         self._worker: dramatiq.Worker | None = None
         self._pull_actor = self._declare("pull_data", self._run_pull)
         self._push_actor = self._declare("push_data", self._run_push)
+        self._sync_actor = self._declare("sync_expenses", self._run_sync)
 
     def _declare(self, name: str, fn: Callable[[str], None]) -> dramatiq.Actor[[str], None]:
         return dramatiq.Actor(
@@ -79,6 +81,9 @@ class Executor:
     def push(self, operation_id: uuid.UUID, *, delay_ms: int = 0) -> None:
         self._push_actor.send_with_options(args=(str(operation_id),), delay=delay_ms or None)
 
+    def sync(self, sync_id: uuid.UUID, *, delay_ms: int = 0) -> None:
+        self._sync_actor.send_with_options(args=(str(sync_id),), delay=delay_ms or None)
+
     # -- actors -----------------------------------------------------------------------
 
     def _run_pull(self, operation_id: str) -> None:
@@ -90,6 +95,11 @@ class Executor:
         parsed = uuid.UUID(operation_id)
         outcome = push.run_push(self.context.session_factory, self.context.settings, parsed)
         self._again(outcome, lambda delay: self.push(parsed, delay_ms=delay))
+
+    def _run_sync(self, sync_id: str) -> None:
+        parsed = uuid.UUID(sync_id)
+        outcome = engine.run_sync(self.context.session_factory, self.context.settings, parsed)
+        self._again(outcome, lambda delay: self.sync(parsed, delay_ms=delay))
 
     @staticmethod
     def _again(outcome: Outcome, send: Callable[[int], None]) -> None:
@@ -104,13 +114,18 @@ class Executor:
         with UnitOfWork(self.context.session_factory) as uow:
             pulls = manage_data.unfinished_pulls(uow.session)
             pushes = push.unfinished_pushes(uow.session)
+            syncs = engine.unfinished_syncs(uow.session)
+        for sync_id in syncs:
+            self.sync(sync_id)
         for pull_id, when in pulls:
             self.pull(pull_id, delay_ms=_delay_until(when, now))
         for push_id, when in pushes:
             self.push(push_id, delay_ms=_delay_until(when, now))
-        if pulls or pushes:
-            log.info("resumed %d pull and %d push operations", len(pulls), len(pushes))
-        return len(pulls) + len(pushes)
+        if pulls or pushes or syncs:
+            log.info(
+                "resumed %d pulls, %d pushes and %d syncs", len(pulls), len(pushes), len(syncs)
+            )
+        return len(pulls) + len(pushes) + len(syncs)
 
     def start_worker(self, threads: int = 2) -> None:
         # worker_timeout is how often idle threads look for work (ms); short, so stop() is quick.

@@ -18,6 +18,7 @@ from expense_sync.connectors.base.manifest import (
     PlatformManifest,
     RateLimit,
 )
+from expense_sync.connectors.base.posting import Posted, Posting, PostingLine
 from expense_sync.connectors.base.protocol import (
     Authorization,
     Connector,
@@ -46,6 +47,9 @@ __all__ = [
     "LinkField",
     "LinkedBooks",
     "PlatformManifest",
+    "Posted",
+    "Posting",
+    "PostingLine",
     "PushModel",
     "RateLimit",
     "Record",

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from expense_sync.connectors.base.manifest import PlatformManifest
+from expense_sync.connectors.base.posting import Posted, Posting
 from expense_sync.connectors.base.push_model import PushModel
 
 
@@ -73,6 +74,18 @@ class LedgerSession(Protocol):
 
     def update(self, data_type: str, record_id: str, record: Record) -> Record:
         """Replace the fields of one record; return it as stored."""
+        ...
+
+    def posted(self, keys: list[str]) -> dict[str, Posted]:
+        """Which of these transaction keys the books already hold, and at which revision."""
+        ...
+
+    def post(self, postings: list[Posting]) -> list[Posted]:
+        """Write the postings in one batch (all or nothing), in order.
+
+        A posting whose key is already in the books at the same revision is not written
+        again; at an older revision, the record is replaced in place.
+        """
         ...
 
 

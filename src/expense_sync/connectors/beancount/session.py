@@ -21,11 +21,13 @@ from beancount.core import data
 
 from expense_sync.connectors.base import (
     FatalConnectorError,
+    Posted,
+    Posting,
     Record,
     RetriableConnectorError,
     ValidationConnectorError,
 )
-from expense_sync.connectors.beancount import mapping
+from expense_sync.connectors.beancount import mapping, posting
 from expense_sync.connectors.beancount.directives import quote
 from expense_sync.connectors.beancount.files import describe_error, write_checked
 
@@ -227,15 +229,77 @@ class BeancountSession:
                 raise ValidationConnectorError(f"No {kind} {record_id} in this ledger file.")
             lines = text.splitlines(keepends=True)
             start = int(entry.meta["lineno"]) - 1
-            end = start + 1
-            while end < len(lines) and lines[end].startswith((" ", "\t")) and lines[end].strip():
-                end += 1
+            end = _block_end(lines, start)
             block = mapping.contact_text(entry.date.isoformat(), data_type, record_id, record)
             self._write("".join(lines[:start]) + block + "".join(lines[end:]))
         return next(r for r in self.read(data_type) if r["id"] == record_id)
+
+    # -- postings ------------------------------------------------------------------------
+
+    def posted(self, keys: list[str]) -> dict[str, Posted]:
+        wanted = set(keys)
+        return {key: found for key, (found, _) in self._postings().items() if key in wanted}
+
+    def _postings(self) -> dict[str, tuple[Posted, Any]]:
+        """Every transaction expense-sync posted, by key, with its entry."""
+        found = {}
+        for entry in self._load().entries:
+            if isinstance(entry, data.Transaction) and posting.ID_KEY in entry.meta:
+                key = str(entry.meta[posting.ID_KEY])
+                revision = int(str(entry.meta.get(posting.REVISION_KEY, "1")))
+                reference = f"{self.path.name}#{posting.ID_KEY}={key}"
+                found[key] = (Posted(key, reference, revision), entry)
+        return found
+
+    def post(self, postings: list[Posting]) -> list[Posted]:
+        with self._locked() as text:
+            loaded = self._load()
+            already = self._postings()
+            currency = (loaded.options.get("operating_currency") or ["USD"])[0]
+            taxes = {
+                str(e.values[0].value): str(e.meta["account"])
+                for e in loaded.entries
+                if isinstance(e, data.Custom) and e.type == "tax-rate" and "account" in e.meta
+            }
+            lines = text.splitlines(keepends=True)
+            replaced: dict[int, tuple[int, str]] = {}
+            appended = []
+            for item in postings:
+                done, entry = already.get(item.key, (None, None))
+                if done is not None and done.revision >= item.revision:
+                    continue
+                block = posting.render(item, taxes, currency)
+                if entry is None:
+                    appended.append(block)
+                    continue
+                if Path(entry.meta["filename"]) != self.path.resolve():
+                    raise ValidationConnectorError(
+                        f"Transaction {item.key} was posted to {entry.meta['filename']}, "
+                        "a file this connection does not write; change it there."
+                    )
+                start = int(entry.meta["lineno"]) - 1
+                replaced[start] = (_block_end(lines, start), block)
+            if appended or replaced:
+                for start in sorted(replaced, reverse=True):
+                    end, block = replaced[start]
+                    lines[start:end] = [block]
+                new_text = "".join(lines).rstrip("\n") + "\n"
+                if appended:
+                    new_text += "\n" + "\n".join(appended)
+                self._write(new_text)
+        landed = self._postings()
+        return [landed[item.key][0] for item in postings]
 
     def _write(self, text: str) -> None:
         try:
             write_checked(self.path, text)
         except OSError as error:
             raise RetriableConnectorError(f"Could not write the ledger: {error}") from error
+
+
+def _block_end(lines: list[str], start: int) -> int:
+    """The line after a directive that starts at ``start`` (its indented lines included)."""
+    end = start + 1
+    while end < len(lines) and lines[end].startswith((" ", "\t")) and lines[end].strip():
+        end += 1
+    return end

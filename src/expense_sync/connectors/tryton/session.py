@@ -18,7 +18,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from expense_sync.connectors.base import Record, ValidationConnectorError
+from expense_sync.connectors.base import Posted, Posting, Record, ValidationConnectorError
 from expense_sync.connectors.tryton.client import TrytonClient
 
 KEY_PREFIX = "expense-sync-key: "
@@ -292,6 +292,17 @@ class TrytonSession:
             },
         )
         return next(r for r in self.read(data_type) if r["id"] == record_id)
+
+    # -- postings ------------------------------------------------------------------------
+
+    def posted(self, keys: list[str]) -> dict[str, Posted]:
+        return {}  # nothing is ever posted: see post()
+
+    def post(self, postings: list[Posting]) -> list[Posted]:
+        raise ValidationConnectorError(
+            "expense-sync does not post transactions to Tryton yet; its manifest lists no "
+            "transaction types, so syncs report this per transaction instead of writing."
+        )
 
 
 def _account(row: dict[str, Any], kind: str, currency: str) -> Record:

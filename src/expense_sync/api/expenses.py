@@ -1,0 +1,249 @@
+"""Expenses, reimbursements, transfers, adjustments, configuration and sync status
+(Codat's Sync for Expenses tags)."""
+
+# No `from __future__ import annotations`: FastAPI must see the Annotated body type.
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Request
+from pydantic import BaseModel
+
+from expense_sync.api.dependencies import CallerDep, CompanySlot, RuntimeDep, UowDep
+from expense_sync.api.errors import ERROR_RESPONSES
+from expense_sync.api.paging import page_request, paging_fields
+from expense_sync.domain.syncs import status_text, visible_code
+from expense_sync.services import expenses as intake
+from expense_sync.services import syncs as service
+from expense_sync.storage.models import Sync, SyncItem
+from expense_sync.storage.query_sql import PageRequest
+
+router = APIRouter(responses=ERROR_RESPONSES, dependencies=[CompanySlot])
+BASE = "/companies/{companyId}/sync/expenses"
+JsonBody = Annotated[Any, Body(description="The request body, in Codat's shape.")]
+
+
+class SyncCreated(BaseModel):
+    syncId: uuid.UUID
+
+
+class CompanySyncStatus(BaseModel):
+    companyId: str
+    syncId: str
+    syncStatusCode: int
+    syncStatus: str
+    errorMessage: str | None = None
+    syncExceptionMessage: str | None = None
+    syncUtc: str
+    dataPushed: bool
+
+
+class TransactionStatus(BaseModel):
+    transactionId: str
+    status: str
+    message: str | None = None
+    integrationType: str = "expenses"
+
+
+def _submit(
+    uow: Any,
+    runtime: Any,
+    client_id: uuid.UUID,
+    company_id: uuid.UUID,
+    kind: str,
+    body: Any,
+    transaction_id: str | None = None,
+) -> SyncCreated:
+    sync = intake.submit(
+        uow.session,
+        client_id,
+        company_id,
+        kind,
+        body,
+        on_commit=uow.after_commit,
+        enqueue=runtime.executor.sync,
+        transaction_id=transaction_id,
+    )
+    uow.commit()
+    return SyncCreated(syncId=sync.id)
+
+
+@router.post(
+    f"{BASE}/expense-transactions", operation_id="create-expense-transaction", tags=["Expenses"]
+)
+def create_expenses(
+    companyId: uuid.UUID, body: JsonBody, caller: CallerDep, uow: UowDep, runtime: RuntimeDep
+) -> SyncCreated:
+    return _submit(uow, runtime, caller.client_id, companyId, "expense", body)
+
+
+@router.put(
+    f"{BASE}/expense-transactions/{{transactionId}}",
+    status_code=202,
+    operation_id="update-expense-transaction",
+    tags=["Expenses"],
+)
+def update_expense(
+    companyId: uuid.UUID,
+    transactionId: uuid.UUID,
+    body: JsonBody,
+    caller: CallerDep,
+    uow: UowDep,
+    runtime: RuntimeDep,
+) -> SyncCreated:
+    return _submit(uow, runtime, caller.client_id, companyId, "expense", body, str(transactionId))
+
+
+@router.post(
+    f"{BASE}/reimbursable-expense-transactions",
+    operation_id="create-reimbursable-expense-transaction",
+    tags=["Reimbursements"],
+)
+def create_reimbursables(
+    companyId: uuid.UUID, body: JsonBody, caller: CallerDep, uow: UowDep, runtime: RuntimeDep
+) -> SyncCreated:
+    return _submit(uow, runtime, caller.client_id, companyId, "reimbursable", body)
+
+
+@router.put(
+    f"{BASE}/reimbursable-expense-transactions/{{transactionId}}",
+    operation_id="update-reimbursable-expense-transaction",
+    tags=["Reimbursements"],
+)
+def update_reimbursable(
+    companyId: uuid.UUID,
+    transactionId: uuid.UUID,
+    body: JsonBody,
+    caller: CallerDep,
+    uow: UowDep,
+    runtime: RuntimeDep,
+) -> SyncCreated:
+    return _submit(
+        uow, runtime, caller.client_id, companyId, "reimbursable", body, str(transactionId)
+    )
+
+
+@router.put(
+    f"{BASE}/transfer-transactions/{{transactionId}}",
+    operation_id="create-transfer-transaction",
+    tags=["Transfers"],
+)
+def put_transfer(
+    companyId: uuid.UUID,
+    transactionId: uuid.UUID,
+    body: JsonBody,
+    caller: CallerDep,
+    uow: UowDep,
+    runtime: RuntimeDep,
+) -> SyncCreated:
+    return _submit(uow, runtime, caller.client_id, companyId, "transfer", body, str(transactionId))
+
+
+@router.post(
+    f"{BASE}/adjustment-transactions",
+    operation_id="create-adjustment-transaction",
+    tags=["Adjustments"],
+)
+def create_adjustments(
+    companyId: uuid.UUID, body: JsonBody, caller: CallerDep, uow: UowDep, runtime: RuntimeDep
+) -> SyncCreated:
+    return _submit(uow, runtime, caller.client_id, companyId, "adjustment", body)
+
+
+# -- configuration -----------------------------------------------------------------------
+
+
+@router.get(f"{BASE}/config", operation_id="get-company-configuration", tags=["Configuration"])
+def get_configuration(companyId: uuid.UUID, caller: CallerDep, uow: UowDep) -> dict[str, Any]:
+    return intake.get_configuration(uow.session, caller.client_id, companyId)
+
+
+@router.post(f"{BASE}/config", operation_id="set-company-configuration", tags=["Configuration"])
+def set_configuration(
+    companyId: uuid.UUID, body: JsonBody, caller: CallerDep, uow: UowDep
+) -> dict[str, Any]:
+    saved = intake.set_configuration(uow.session, caller.client_id, companyId, body)
+    uow.commit()
+    return saved
+
+
+# -- sync status -------------------------------------------------------------------------
+
+
+def _status(sync: Sync) -> CompanySyncStatus:
+    code = visible_code(sync.status_code, sync.started, datetime.now(UTC))
+    return CompanySyncStatus(
+        companyId=str(sync.company_id),
+        syncId=str(sync.id),
+        syncStatusCode=code,
+        syncStatus=status_text(code),
+        errorMessage=sync.error_message,
+        syncExceptionMessage=sync.exception_message,
+        syncUtc=(sync.completed or sync.started or sync.requested).isoformat(),
+        dataPushed=sync.data_pushed,
+    )
+
+
+@router.get(
+    f"{BASE}/syncs/lastSuccessful/status",
+    operation_id="get-last-successful-sync",
+    tags=["Sync status"],
+)
+def last_successful(companyId: uuid.UUID, caller: CallerDep, uow: UowDep) -> CompanySyncStatus:
+    return _status(service.latest_sync(uow.session, caller.client_id, companyId, successful=True))
+
+
+@router.get(f"{BASE}/syncs/latest/status", operation_id="get-latest-sync", tags=["Sync status"])
+def latest(companyId: uuid.UUID, caller: CallerDep, uow: UowDep) -> CompanySyncStatus:
+    return _status(service.latest_sync(uow.session, caller.client_id, companyId))
+
+
+@router.get(f"{BASE}/syncs/list/status", operation_id="list-syncs", tags=["Sync status"])
+def list_syncs(companyId: uuid.UUID, caller: CallerDep, uow: UowDep) -> list[CompanySyncStatus]:
+    return [_status(s) for s in service.list_syncs(uow.session, caller.client_id, companyId)]
+
+
+@router.get(f"{BASE}/syncs/{{syncId}}/status", operation_id="get-sync-by-id", tags=["Sync status"])
+def get_sync(
+    companyId: uuid.UUID, syncId: uuid.UUID, caller: CallerDep, uow: UowDep
+) -> CompanySyncStatus:
+    return _status(service.get_sync(uow.session, caller.client_id, companyId, syncId))
+
+
+def _transaction(item: SyncItem) -> TransactionStatus:
+    status = "Pending" if item.status == "Pushing" else item.status
+    return TransactionStatus(
+        transactionId=item.transaction.transaction_id, status=status, message=item.message
+    )
+
+
+@router.get(
+    f"{BASE}/syncs/{{syncId}}/transactions",
+    operation_id="list-sync-transactions",
+    tags=["Transaction status"],
+)
+def list_transactions(
+    companyId: uuid.UUID,
+    syncId: uuid.UUID,
+    request: Request,
+    caller: CallerDep,
+    uow: UowDep,
+    paging: Annotated[PageRequest, Depends(page_request)],
+) -> dict[str, Any]:
+    page = service.list_items(uow.session, caller.client_id, companyId, syncId, paging)
+    return {
+        "results": [_transaction(item).model_dump() for item in page.results],
+        **paging_fields(request, page),
+    }
+
+
+@router.get(
+    f"{BASE}/syncs/{{syncId}}/transactions/{{transactionId}}",
+    operation_id="get-sync-transaction",
+    tags=["Transaction status"],
+)
+def get_transaction(
+    companyId: uuid.UUID, syncId: uuid.UUID, transactionId: str, caller: CallerDep, uow: UowDep
+) -> list[TransactionStatus]:
+    item = service.get_item(uow.session, caller.client_id, companyId, syncId, transactionId)
+    return [_transaction(item)]

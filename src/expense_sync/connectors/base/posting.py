@@ -1,0 +1,56 @@
+"""Postings: what the engine asks a connector to write for one submitted transaction.
+
+The engine resolves everything the client left to defaults (bank account, supplier) and
+hands the connector one ``Posting`` per transaction. The connector decides how that
+becomes the platform's records (docs/posting.md has a table per platform) and stores
+``key`` (the client's transaction id) and ``revision`` where it can find them again:
+that is what makes a retried write land once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+
+@dataclass(frozen=True)
+class PostingLine:
+    account: str
+    amount: Decimal  # net; signed for adjustments and transfers (+ debit, - credit)
+    tax: Decimal = Decimal(0)
+    tax_rate: str | None = None
+    tracking: tuple[tuple[str, str], ...] = ()  # (dataType, id)
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Posting:
+    key: str
+    revision: int
+    kind: str  # expense | reimbursable | transfer | adjustment
+    type: str  # one of the manifest's EXPENSE_TRANSACTION_TYPES
+    date: dt.date
+    currency: str | None
+    currency_rate: Decimal | None
+    lines: tuple[PostingLine, ...]
+    counter_account: str | None = None  # the bank/card account of an expense
+    contact: str | None = None  # supplier (expense) or employee (reimbursable)
+    payee: str | None = None
+    narration: str | None = None
+    due_date: dt.date | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.amount + line.tax for line in self.lines), Decimal(0))
+
+
+@dataclass(frozen=True)
+class Posted:
+    """Where a posting landed: the platform's reference, and which revision it holds."""
+
+    key: str
+    reference: str
+    revision: int

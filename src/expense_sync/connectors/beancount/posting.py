@@ -1,0 +1,77 @@
+"""Postings as Beancount transactions (the table is in docs/posting.md).
+
+Every transaction carries ``expense-sync-id`` (the client's transaction id) and
+``expense-sync-revision`` metadata: the engine asks for them before writing, so a write
+repeated after a crash is found instead of posted twice.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from expense_sync.connectors.base import Posting, PostingLine
+from expense_sync.connectors.beancount.directives import quote
+
+ID_KEY = "expense-sync-id"
+REVISION_KEY = "expense-sync-revision"
+INPUT_TAX = "Assets:Tax:InputTax"
+OUTPUT_TAX = "Liabilities:Tax:SalesTax"
+EMPLOYEE_PAYABLE = "Liabilities:AccountsPayable:Employees"
+# Which way each expense type moves money on its lines: +1 debits them, -1 credits them.
+LINE_SIGN = {"Payment": 1, "Refund": -1, "Chargeback": -1, "Reward": -1, "ReimbursableExpense": 1}
+
+
+def render(posting: Posting, tax_accounts: dict[str, str], currency: str) -> str:
+    """The transaction's text; ``currency`` is used where the posting has none (transfers)."""
+    unit = posting.currency or currency
+    payee = posting.payee or ""
+    narration = posting.narration or f"{posting.type} {posting.key}"
+    lines = [f"{posting.date.isoformat()} * {quote(payee)} {quote(narration)}"]
+    meta = {
+        ID_KEY: posting.key,
+        REVISION_KEY: str(posting.revision),
+        "expense-sync-type": posting.type,
+    }
+    if posting.contact:
+        meta["employee" if posting.kind == "reimbursable" else "supplier"] = posting.contact
+    if posting.currency_rate is not None:
+        meta["currency-rate"] = format(posting.currency_rate, "f")
+    if posting.due_date is not None:
+        meta["due-date"] = posting.due_date.isoformat()
+    lines += [f"  {key}: {quote(value)}" for key, value in meta.items()]
+    for line in posting.lines:
+        lines += _legs(posting, line, tax_accounts, unit)
+    counter = _counter_account(posting)
+    if counter is not None:
+        sign = -LINE_SIGN[posting.type]
+        lines.append(f"  {counter}  {_amount(sign * posting.total)} {unit}")
+    return "\n".join(lines) + "\n"
+
+
+def _legs(
+    posting: Posting, line: PostingLine, tax_accounts: dict[str, str], unit: str
+) -> list[str]:
+    sign = LINE_SIGN.get(posting.type, 1)
+    legs = [f"  {line.account}  {_amount(sign * line.amount)} {unit}"]
+    if line.description:
+        legs.append(f"    description: {quote(line.description)}")
+    if line.tracking:
+        legs.append(f"    tracking: {quote(','.join(ref for _, ref in line.tracking))}")
+    if line.tax:
+        default = OUTPUT_TAX if posting.type == "Reward" else INPUT_TAX
+        account = tax_accounts.get(line.tax_rate or "", default)
+        legs.append(f"  {account}  {_amount(sign * line.tax)} {unit}")
+        legs.append(f"    tax-rate: {quote(line.tax_rate or '')}")
+    return legs
+
+
+def _counter_account(posting: Posting) -> str | None:
+    if posting.kind == "expense":
+        return posting.counter_account
+    if posting.kind == "reimbursable":
+        return posting.counter_account or EMPLOYEE_PAYABLE
+    return None  # transfers and adjustments balance on their own lines
+
+
+def _amount(value: Decimal) -> str:
+    return format(value + 0, "f")  # + 0 turns -0 into 0

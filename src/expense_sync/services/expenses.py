@@ -1,0 +1,275 @@
+"""Intake: expense, reimbursable, transfer and adjustment transactions in; a sync out.
+
+A request is checked whole before anything is stored (shape, domain rules, and the ids it
+points at against the cached books), then every transaction is stored under the client's
+id with its new revision, and one sync with one item per transaction is created in the
+same database transaction. The sync is handed to the executor after the commit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from expense_sync.domain.errors import InvalidRequest, NotFound, Problem
+from expense_sync.domain.expenses import (
+    References,
+    Transaction,
+    check_references,
+    read_batch,
+    read_transaction,
+    references_from,
+)
+from expense_sync.services.books import find_accounting_connection
+from expense_sync.services.companies import get_company
+from expense_sync.storage.models import (
+    CachedRecord,
+    ExpenseConfiguration,
+    ExpenseTransaction,
+    Sync,
+    SyncItem,
+)
+
+REFERENCE_TYPES = (
+    "chartOfAccounts",
+    "taxRates",
+    "trackingCategories",
+    "suppliers",
+    "customers",
+    "company",
+)
+ENDPOINT = {
+    "expense": "expense-transactions",
+    "reimbursable": "reimbursable-expense-transactions",
+    "transfer": "transfer-transactions",
+    "adjustment": "adjustment-transactions",
+}
+
+
+def submit(
+    session: Session,
+    client_id: uuid.UUID,
+    company_id: uuid.UUID,
+    kind: str,
+    body: Any,
+    on_commit: Callable[[Callable[[], None]], None],
+    enqueue: Callable[[uuid.UUID], None],
+    transaction_id: str | None = None,
+) -> Sync:
+    """Store the transactions and queue their sync; ``transaction_id`` for a PUT."""
+    company = get_company(session, client_id, company_id, for_update=True)
+    if transaction_id is None:
+        transactions, problems = read_batch(kind, body)
+        bodies = body if isinstance(body, list) else []
+    else:
+        one, problems = read_transaction(kind, body, transaction_id=transaction_id)
+        transactions = [one] if one else []
+        bodies = [{**body, "id": transaction_id}] if isinstance(body, dict) else []
+    if problems:
+        raise InvalidRequest(_summary(problems), problems)
+    references = cached_references(session, company.id)
+    defaults = configuration_defaults(session, company.id)
+    many = transaction_id is None
+    for index, transaction in enumerate(transactions):
+        prefix = f"[{index}]" if many else ""
+        problems += check_references(transaction, references, defaults, prefix)
+    if problems:
+        raise InvalidRequest(_summary(problems), problems)
+    rows = _store(
+        session, company.id, kind, transactions, bodies, replace=not many or kind == "transfer"
+    )
+    sync = Sync(company_id=company.id, status_code=1000)
+    session.add(sync)
+    session.flush()
+    for position, row in enumerate(rows):
+        session.add(
+            SyncItem(
+                sync_id=sync.id,
+                transaction_row_id=row.id,
+                position=position,
+                revision=row.revision,
+                status="Pending",
+            )
+        )
+        row.sync_id = sync.id
+    session.flush()
+    sync_id = sync.id
+    on_commit(lambda: enqueue(sync_id))
+    return sync
+
+
+def _summary(problems: list[Problem]) -> str:
+    first = problems[0]
+    more = (
+        f" (and {len(problems) - 1} more problem(s), listed in validation)"
+        if len(problems) > 1
+        else ""
+    )
+    return f"{first.item}: {first.message}{more}"
+
+
+def _store(
+    session: Session,
+    company_id: uuid.UUID,
+    kind: str,
+    transactions: list[Transaction],
+    bodies: list[dict[str, Any]],
+    *,
+    replace: bool,
+) -> list[ExpenseTransaction]:
+    ids = [t.id for t in transactions]
+    existing = {
+        row.transaction_id: row
+        for row in session.scalars(
+            select(ExpenseTransaction).where(
+                ExpenseTransaction.company_id == company_id,
+                ExpenseTransaction.transaction_id.in_(ids),
+            )
+        )
+    }
+    problems = []
+    for index, transaction in enumerate(transactions):
+        row = existing.get(transaction.id)
+        where = f"[{index}].id" if len(transactions) > 1 or not replace else "transactionId"
+        if row is None and replace and kind != "transfer":
+            raise NotFound(f"{ENDPOINT[kind]} transaction", transaction.id)
+        if row is not None and not replace:
+            problems.append(
+                Problem(
+                    where,
+                    f"Transaction {transaction.id} was already submitted "
+                    f"({row.status}); to change it, PUT .../{ENDPOINT[row.kind]}/"
+                    f"{transaction.id}. Nothing is posted twice.",
+                )
+            )
+        elif row is not None and row.kind != kind:
+            problems.append(
+                Problem(
+                    where,
+                    f"Transaction {transaction.id} is a {row.kind} "
+                    f"transaction; update it at .../{ENDPOINT[row.kind]}.",
+                )
+            )
+    if problems:
+        raise InvalidRequest(_summary(problems), problems)
+    now = datetime.now(UTC)
+    rows = []
+    for transaction, body in zip(transactions, bodies, strict=True):
+        row = existing.get(transaction.id)
+        if row is None:
+            row = ExpenseTransaction(
+                company_id=company_id,
+                transaction_id=transaction.id,
+                kind=kind,
+                body=body,
+                revision=1,
+                status="Pending",
+            )
+            session.add(row)
+        else:
+            row.body = body
+            row.revision += 1
+            row.status = "Pending"
+            row.message = None
+            row.modified = now
+        rows.append(row)
+    session.flush()
+    return rows
+
+
+def cached_references(session: Session, company_id: uuid.UUID) -> References:
+    """What the cache knows of the company's books (types never refreshed stay unknown)."""
+    connection = find_accounting_connection(session, company_id)
+    if connection is None:
+        return References()
+    records: dict[str, list[dict[str, Any]] | None] = {t: None for t in REFERENCE_TYPES}
+    rows = session.execute(
+        select(CachedRecord.data_type, CachedRecord.data).where(
+            CachedRecord.connection_id == connection.id,
+            CachedRecord.data_type.in_(REFERENCE_TYPES),
+        )
+    )
+    for data_type, data in rows:
+        bucket = records[data_type]
+        if bucket is None:
+            bucket = records[data_type] = []
+        bucket.append(data)
+    return references_from(records)
+
+
+# -- configuration -----------------------------------------------------------------------
+
+CONFIG_FIELDS = {
+    "bankAccount": "bank_account_id",
+    "supplier": "supplier_id",
+    "customer": "customer_id",
+}
+
+
+def configuration_defaults(session: Session, company_id: uuid.UUID) -> dict[str, str | None]:
+    row = session.get(ExpenseConfiguration, company_id)
+    return {name: getattr(row, column) if row else None for name, column in CONFIG_FIELDS.items()}
+
+
+def get_configuration(
+    session: Session, client_id: uuid.UUID, company_id: uuid.UUID
+) -> dict[str, Any]:
+    get_company(session, client_id, company_id)
+    defaults = configuration_defaults(session, company_id)
+    return {name: {"id": value} for name, value in defaults.items()}
+
+
+def set_configuration(
+    session: Session, client_id: uuid.UUID, company_id: uuid.UUID, body: Any
+) -> dict[str, Any]:
+    company = get_company(session, client_id, company_id, for_update=True)
+    if not isinstance(body, dict):
+        raise InvalidRequest.for_field(
+            "body", 'Send {"bankAccount": {"id": …}, "supplier": {"id": …}, "customer": {"id": …}}.'
+        )
+    references = cached_references(session, company.id)
+    known = {
+        "bankAccount": None
+        if references.accounts is None
+        else {k for k, v in references.accounts.items() if v.get("isBankAccount")},
+        "supplier": references.suppliers,
+        "customer": references.customers,
+    }
+    values: dict[str, str | None] = {}
+    problems = []
+    for name in CONFIG_FIELDS:
+        part = body.get(name)
+        if not isinstance(part, dict):
+            problems.append(Problem(name, f'{name} is required: an object such as {{"id": "…"}}.'))
+            continue
+        value = part.get("id")
+        if value is not None and (not isinstance(value, str) or not value or len(value) > 200):
+            problems.append(
+                Problem(f"{name}.id", f"{name}.id must be a string of 1 to 200 characters.")
+            )
+            continue
+        pool = known[name]
+        if value is not None and pool is not None and value not in pool:
+            problems.append(
+                Problem(
+                    f"{name}.id",
+                    f"{value!r} is not a {name} in the company's "
+                    "books; pick one from mappingOptions or the data endpoints.",
+                )
+            )
+        values[name] = value
+    if problems:
+        raise InvalidRequest(_summary(problems), problems)
+    row = session.get(ExpenseConfiguration, company.id)
+    if row is None:
+        row = ExpenseConfiguration(company_id=company.id)
+        session.add(row)
+    for name, column in CONFIG_FIELDS.items():
+        setattr(row, column, values[name])
+    session.flush()
+    return {name: {"id": value} for name, value in values.items()}
