@@ -22,6 +22,7 @@ class RunningServer:
     first_key: str
     data_dir: Path
     log: Path
+    process: subprocess.Popen[bytes]
 
 
 def free_port() -> int:
@@ -34,7 +35,7 @@ def free_port() -> int:
 @contextmanager
 def running_server(data_dir: Path, env: dict[str, str] | None = None) -> Iterator[RunningServer]:
     port = free_port()
-    log = data_dir.parent / f"serve-{port}.log"
+    log = data_dir.parent / f"serve-{port}.log"  # a restart on the same data gets a new log
     command = [
         sys.executable, "-m", "expense_sync", "serve", "--port", str(port),
         "--data-dir", str(data_dir),
@@ -47,7 +48,7 @@ def running_server(data_dir: Path, env: dict[str, str] | None = None) -> Iterato
     try:
         _wait_until_healthy(url, process, log)
         match = re.search(r"API key \(shown once\):\s+(\S+)", log.read_text())
-        yield RunningServer(url, match.group(1) if match else "", data_dir, log)
+        yield RunningServer(url, match.group(1) if match else "", data_dir, log, process)
     finally:
         process.terminate()
         try:

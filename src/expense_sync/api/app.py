@@ -26,6 +26,7 @@ from expense_sync.api import (
 )
 from expense_sync.api.correlation import RequestLogMiddleware
 from expense_sync.api.errors import error_body, install_error_handlers
+from expense_sync.api.idempotency import IdempotencyMiddleware
 from expense_sync.api.runtime import Runtime
 from expense_sync.config import Settings
 from expense_sync.web import link
@@ -74,6 +75,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         app.include_router(module.router)
     app.include_router(link.router)
     install_error_handlers(app)
+    # The last added runs first: correlation ids and body limits wrap idempotency.
+    app.add_middleware(IdempotencyMiddleware, runtime=runtime, error_body=error_body)
     app.add_middleware(RequestLogMiddleware, error_body=error_body)
     app.openapi = lambda: _openapi_without_422(app)  # type: ignore[method-assign]
     return app

@@ -220,8 +220,12 @@ def get_configuration(
     session: Session, client_id: uuid.UUID, company_id: uuid.UUID
 ) -> dict[str, Any]:
     get_company(session, client_id, company_id)
-    defaults = configuration_defaults(session, company_id)
-    return {name: {"id": value} for name, value in defaults.items()}
+    return _configuration_body(configuration_defaults(session, company_id))
+
+
+def _configuration_body(values: dict[str, str | None]) -> dict[str, Any]:
+    """The contract's shape: ``{"id": …}`` when set, ``{}`` when not (ids are never null)."""
+    return {name: {"id": value} if value else {} for name, value in values.items()}
 
 
 def set_configuration(
@@ -272,4 +276,4 @@ def set_configuration(
     for name, column in CONFIG_FIELDS.items():
         setattr(row, column, values[name])
     session.flush()
-    return {name: {"id": value} for name, value in values.items()}
+    return _configuration_body(values)

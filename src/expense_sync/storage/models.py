@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -302,15 +303,18 @@ class ExpenseConfiguration(Base):
 
 
 class IdempotencyRecord(Base):
-    """A POST/PUT sent with an ``Idempotency-Key``: what it asked, and what it answered."""
+    """A POST/PUT sent with an ``Idempotency-Key``: what it asked, and what it answered.
+
+    ``scope`` is a hash of the credentials that sent it, so two API keys never share keys.
+    ``status_code`` is empty while the first request is still being handled.
+    """
 
     __tablename__ = "idempotency_keys"
 
-    client_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True
-    )
+    scope: Mapped[str] = mapped_column(String(64), primary_key=True)
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     fingerprint: Mapped[str] = mapped_column(String(64))
     status_code: Mapped[int | None] = mapped_column(Integer)
-    response: Mapped[str | None] = mapped_column(Text)
+    response: Mapped[bytes | None] = mapped_column(LargeBinary)
+    content_type: Mapped[str | None] = mapped_column(String(100))
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -356,5 +356,14 @@ def _close(
     sync.lease_expires = None
 
 
+def release_leases(session: Session) -> int:
+    """Free every lease: for the embedded worker at start-up, which is the only worker
+    there is, so any lease found was held by a process that is gone."""
+    held = list(session.scalars(select(Sync).where(Sync.lease_expires.is_not(None))))
+    for sync in held:
+        sync.lease_expires = None
+    return len(held)
+
+
 def unfinished_syncs(session: Session) -> list[uuid.UUID]:
     return list(session.scalars(select(Sync.id).where(Sync.completed.is_(None))))
