@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from codat_sync_for_expenses import CodatSyncExpenses
 from codat_sync_for_expenses.models.errors import ErrorMessage, SDKError
@@ -17,6 +19,7 @@ from codat_sync_for_expenses.models.shared.security import Security
 from codat_sync_for_expenses.utils.retries import RetryConfig
 
 from tests.e2e.server import RunningServer, running_server
+from tests.waiting import wait_for
 
 # The SDK retries 408/429/5xx for up to an hour by default; a failure here must fail fast.
 NO_RETRIES = RetryConfig("none")
@@ -152,3 +155,131 @@ def test_serve_logs_one_json_line_per_request(server: RunningServer) -> None:
 
 def test_first_start_created_a_working_key(server: RunningServer, tmp_path: Path) -> None:
     assert server.first_key and (server.data_dir / "expense-sync.db").exists()
+
+
+def test_expenses_sync_and_statuses(sdk: CodatSyncExpenses, server: RunningServer) -> None:
+    """Configuration, expense create and update, sync and transaction status: all through
+    Codat's SDK. Linking uses plain HTTP (the PUT authorization is a Platform operation)."""
+    company_id = str(sdk.companies.create(request={"name": "Spender"}).id)
+    connection = sdk.connections.create(
+        request={"company_id": company_id, "request_body": {"platform_key": "bean"}}
+    )
+    auth = {"Authorization": basic(server.first_key)}
+    base = f"{server.url}/companies/{company_id}"
+    linked = httpx.put(f"{base}/connections/{connection.id}/authorization", json={}, headers=auth)
+    assert linked.status_code == 200
+    sdk.manage_data.refresh_all_data_types(request={"company_id": company_id})
+    wait_for(
+        lambda: all(
+            p.is_completed
+            for p in sdk.manage_data.list_pull_operations(
+                request={"company_id": company_id}
+            ).results
+            or []
+        ),
+        "refresh",
+    )
+
+    config = sdk.configuration.set(
+        request={
+            "company_id": company_id,
+            "company_configuration": {
+                "bank_account": {"id": "Liabilities:CreditCard:Corporate"},
+                "supplier": {},
+                "customer": {},
+            },
+        }
+    )
+    assert config.bank_account.id == "Liabilities:CreditCard:Corporate"
+    assert sdk.configuration.get(request={"company_id": company_id}).supplier.id is None
+
+    transaction_id = str(uuid.uuid4())
+    created = sdk.expenses.create(
+        request={
+            "company_id": company_id,
+            "request_body": [
+                {
+                    "id": transaction_id,
+                    "type": "Payment",
+                    "issue_date": "2026-11-02T00:00:00Z",
+                    "currency": "GBP",
+                    "merchant_name": "Amazon UK",
+                    "lines": [
+                        {
+                            "net_amount": 100,
+                            "tax_amount": 20,
+                            "tax_rate_ref": {"id": "VAT20"},
+                            "account_ref": {"id": "Expenses:OfficeSupplies"},
+                        }
+                    ],
+                }
+            ],
+        }
+    )
+    sync_id = str(created.sync_id)
+    status = wait_for(
+        lambda: (
+            (
+                s := sdk.sync.get(request={"company_id": company_id, "sync_id": sync_id})
+            ).sync_status_code
+            != 1000
+            and s
+        ),
+        "sync",
+    )
+    assert status.sync_status_code == 2000 and status.data_pushed is True
+    assert sdk.sync.get_latest_sync(request={"company_id": company_id}).sync_id == sync_id
+    listed = sdk.transaction_status.list(request={"company_id": company_id, "sync_id": sync_id})
+    assert [(t.transaction_id, t.status) for t in listed.results or []] == [
+        (transaction_id, "Completed")
+    ]
+    one = sdk.transaction_status.get(
+        request={"company_id": company_id, "sync_id": sync_id, "transaction_id": transaction_id}
+    )
+    assert one[0].status == "Completed"
+
+    updated = sdk.expenses.update(
+        request={
+            "company_id": company_id,
+            "transaction_id": transaction_id,
+            "update_expense_request": {
+                "type": "Payment",
+                "issue_date": "2026-11-03T00:00:00Z",
+                "currency": "GBP",
+                "lines": [{"net_amount": 90, "account_ref": {"id": "Expenses:Software"}}],
+            },
+        }
+    )
+    again = wait_for(
+        lambda: (
+            (
+                s := sdk.sync.get(
+                    request={"company_id": company_id, "sync_id": str(updated.sync_id)}
+                )
+            ).sync_status_code
+            != 1000
+            and s
+        ),
+        "update",
+    )
+    assert again.sync_status_code == 2000
+    syncs = sdk.sync.list(request={"company_id": company_id})
+    assert len(syncs) == 2
+
+    with pytest.raises(ErrorMessage) as refused:
+        sdk.expenses.create(
+            request={
+                "company_id": company_id,
+                "request_body": [
+                    {
+                        "id": str(uuid.uuid4()),
+                        "type": "Payment",
+                        "issue_date": "2026-11-02",
+                        "currency": "GBP",
+                        "lines": [{"net_amount": 5, "account_ref": {"id": "Nope"}}],
+                    }
+                ],
+            }
+        )
+    assert refused.value.data.status_code == 400
+    assert refused.value.data.validation.errors[0].item_id == "[0].lines[0].accountRef.id"

@@ -45,109 +45,62 @@ class TransactionStatus(BaseModel):
     integrationType: str = "expenses"
 
 
-def _submit(
-    uow: Any,
-    runtime: Any,
-    client_id: uuid.UUID,
-    company_id: uuid.UUID,
-    kind: str,
-    body: Any,
-    transaction_id: str | None = None,
-) -> SyncCreated:
-    sync = intake.submit(
-        uow.session,
-        client_id,
-        company_id,
-        kind,
-        body,
-        on_commit=uow.after_commit,
-        enqueue=runtime.executor.sync,
-        transaction_id=transaction_id,
-    )
-    uow.commit()
-    return SyncCreated(syncId=sync.id)
+# (method, path under BASE, operationId, tag, kind, status code); a path ending in
+# {transactionId} takes the client's id from the path.
+INTAKE = (
+    ("POST", "/expense-transactions", "create-expense-transaction", "Expenses", "expense", 200),
+    ("PUT", "/expense-transactions/{transactionId}", "update-expense-transaction", "Expenses",
+     "expense", 202),
+    ("POST", "/reimbursable-expense-transactions", "create-reimbursable-expense-transaction",
+     "Reimbursements", "reimbursable", 200),
+    ("PUT", "/reimbursable-expense-transactions/{transactionId}",
+     "update-reimbursable-expense-transaction", "Reimbursements", "reimbursable", 200),
+    ("PUT", "/transfer-transactions/{transactionId}", "create-transfer-transaction", "Transfers",
+     "transfer", 200),
+    ("POST", "/adjustment-transactions", "create-adjustment-transaction", "Adjustments",
+     "adjustment", 200),
+)  # fmt: skip
 
 
-@router.post(
-    f"{BASE}/expense-transactions", operation_id="create-expense-transaction", tags=["Expenses"]
-)
-def create_expenses(
-    companyId: uuid.UUID, body: JsonBody, caller: CallerDep, uow: UowDep, runtime: RuntimeDep
-) -> SyncCreated:
-    return _submit(uow, runtime, caller.client_id, companyId, "expense", body)
+def _add_intake(method: str, path: str, operation_id: str, tag: str, kind: str, code: int) -> None:
+    """Declare one intake endpoint: check, store, commit, then queue the sync."""
+
+    def submit(
+        uow: UowDep, runtime: RuntimeDep, client_id: uuid.UUID, company_id: uuid.UUID,
+        body: Any, transaction_id: str | None,
+    ) -> SyncCreated:  # fmt: skip
+        sync = intake.submit(
+            uow.session, client_id, company_id, kind, body,
+            on_commit=uow.after_commit, enqueue=runtime.executor.sync,
+            transaction_id=transaction_id,
+        )  # fmt: skip
+        uow.commit()
+        return SyncCreated(syncId=sync.id)
+
+    route = router.api_route(f"{BASE}{path}", methods=[method], status_code=code,
+                             operation_id=operation_id, tags=[tag])  # fmt: skip
+    if path.endswith("{transactionId}"):
+
+        def by_id(
+            companyId: uuid.UUID, transactionId: uuid.UUID, body: JsonBody, caller: CallerDep,
+            uow: UowDep, runtime: RuntimeDep,
+        ) -> SyncCreated:  # fmt: skip
+            return submit(uow, runtime, caller.client_id, companyId, body, str(transactionId))
+
+        route(by_id)
+    else:
+
+        def batch(
+            companyId: uuid.UUID, body: JsonBody, caller: CallerDep, uow: UowDep,
+            runtime: RuntimeDep,
+        ) -> SyncCreated:  # fmt: skip
+            return submit(uow, runtime, caller.client_id, companyId, body, None)
+
+        route(batch)
 
 
-@router.put(
-    f"{BASE}/expense-transactions/{{transactionId}}",
-    status_code=202,
-    operation_id="update-expense-transaction",
-    tags=["Expenses"],
-)
-def update_expense(
-    companyId: uuid.UUID,
-    transactionId: uuid.UUID,
-    body: JsonBody,
-    caller: CallerDep,
-    uow: UowDep,
-    runtime: RuntimeDep,
-) -> SyncCreated:
-    return _submit(uow, runtime, caller.client_id, companyId, "expense", body, str(transactionId))
-
-
-@router.post(
-    f"{BASE}/reimbursable-expense-transactions",
-    operation_id="create-reimbursable-expense-transaction",
-    tags=["Reimbursements"],
-)
-def create_reimbursables(
-    companyId: uuid.UUID, body: JsonBody, caller: CallerDep, uow: UowDep, runtime: RuntimeDep
-) -> SyncCreated:
-    return _submit(uow, runtime, caller.client_id, companyId, "reimbursable", body)
-
-
-@router.put(
-    f"{BASE}/reimbursable-expense-transactions/{{transactionId}}",
-    operation_id="update-reimbursable-expense-transaction",
-    tags=["Reimbursements"],
-)
-def update_reimbursable(
-    companyId: uuid.UUID,
-    transactionId: uuid.UUID,
-    body: JsonBody,
-    caller: CallerDep,
-    uow: UowDep,
-    runtime: RuntimeDep,
-) -> SyncCreated:
-    return _submit(
-        uow, runtime, caller.client_id, companyId, "reimbursable", body, str(transactionId)
-    )
-
-
-@router.put(
-    f"{BASE}/transfer-transactions/{{transactionId}}",
-    operation_id="create-transfer-transaction",
-    tags=["Transfers"],
-)
-def put_transfer(
-    companyId: uuid.UUID,
-    transactionId: uuid.UUID,
-    body: JsonBody,
-    caller: CallerDep,
-    uow: UowDep,
-    runtime: RuntimeDep,
-) -> SyncCreated:
-    return _submit(uow, runtime, caller.client_id, companyId, "transfer", body, str(transactionId))
-
-
-@router.post(
-    f"{BASE}/adjustment-transactions",
-    operation_id="create-adjustment-transaction",
-    tags=["Adjustments"],
-)
-def create_adjustments(
-    companyId: uuid.UUID, body: JsonBody, caller: CallerDep, uow: UowDep, runtime: RuntimeDep
-) -> SyncCreated:
-    return _submit(uow, runtime, caller.client_id, companyId, "adjustment", body)
+for declared in INTAKE:
+    _add_intake(*declared)
 
 
 # -- configuration -----------------------------------------------------------------------
