@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from expense_sync.api.runtime import Runtime
 from expense_sync.services import idempotency
+from expense_sync.services.clients import hash_key
 from tests.conftest import Tenant
 from tests.integration.test_expenses import BASE, CARD, expense
 
@@ -47,7 +48,7 @@ def test_a_repeated_write_replays_the_first_answer(
 def test_a_key_in_flight_is_a_409(api: TestClient, tenant: Tenant, runtime: Runtime) -> None:
     body = b'{"name": "Racing Ltd"}'
     fingerprint = hashlib.sha256(b"\n".join([b"POST", b"/companies", b"", body])).hexdigest()
-    owner = hashlib.sha256(tenant.headers["Authorization"].encode()).hexdigest()
+    owner = hash_key(tenant.key)
     key = str(uuid.uuid4())
     assert idempotency.claim(runtime.session_factory, owner, key, fingerprint).outcome == "new"
     headers = tenant.headers | {"Idempotency-Key": key, "Content-Type": "application/json"}

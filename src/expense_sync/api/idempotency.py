@@ -8,10 +8,23 @@ from collections.abc import Callable
 import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from expense_sync.api.dependencies import api_key_from_header
 from expense_sync.api.runtime import Runtime
+from expense_sync.domain.errors import Unauthorized
 from expense_sync.services import idempotency
+from expense_sync.services.clients import hash_key
 
 WRITES = {"POST", "PUT", "PATCH"}
+
+
+def _owner(authorization: bytes | None) -> str:
+    """Whose keys these are: the API key's own hash, however the header spells it."""
+    try:
+        return hash_key(
+            api_key_from_header(authorization.decode("latin-1") if authorization else None)
+        )
+    except Unauthorized:
+        return hash_key("")  # the request gets its 401 from the app; nothing is kept for it
 
 
 class IdempotencyMiddleware:
@@ -48,7 +61,7 @@ class IdempotencyMiddleware:
                 ]
             )
         ).hexdigest()
-        owner = hashlib.sha256(headers.get(b"authorization", b"")).hexdigest()
+        owner = _owner(headers.get(b"authorization"))
         factory = self.runtime.session_factory
         claim = await anyio.to_thread.run_sync(idempotency.claim, factory, owner, key, fingerprint)
         if claim.outcome == "in_flight":

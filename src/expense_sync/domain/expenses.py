@@ -18,13 +18,12 @@ import datetime as dt
 import re
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from expense_sync.domain.errors import Problem
 
-KINDS = ("expense", "reimbursable", "transfer", "adjustment")
 EXPENSE_TYPES = ("Payment", "Refund", "Reward", "Chargeback")
 MAX_TRANSACTIONS = 50
 MAX_LINES = 100
@@ -66,7 +65,7 @@ class References:
     so references of that type are not checked."""
 
     accounts: dict[str, dict[str, Any]] | None = None
-    tax_rates: dict[str, Decimal] | None = None
+    tax_rates: set[str] | None = None
     tracking: set[str] | None = None
     suppliers: set[str] | None = None
     customers: set[str] | None = None
@@ -453,14 +452,25 @@ def _line_paths(transaction: Transaction) -> Iterator[tuple[str, dict[str, Any]]
         yield f"lines[{index}]", line
 
 
+def with_defaults(transaction: Transaction, defaults: dict[str, str | None]) -> Transaction:
+    """The transaction with what it left out taken from the company configuration
+    (``bankAccount`` / ``supplier`` / ``customer``): the card account of an expense, and
+    its contact (the customer for a Reward, the supplier otherwise)."""
+    if transaction.kind != "expense":
+        return transaction
+    refs = dict(transaction.refs)
+    refs["bankAccount"] = refs.get("bankAccount") or defaults.get("bankAccount")
+    if refs.get("contact") is None:
+        kind = "customer" if transaction.type == "Reward" else "supplier"
+        refs["contact"], refs["contactKind"] = defaults.get(kind), kind
+    return replace(transaction, refs=refs)
+
+
 def check_references(
-    transaction: Transaction,
-    books: References,
-    defaults: dict[str, str | None],
-    prefix: str = "",
+    transaction: Transaction, books: References, prefix: str = ""
 ) -> list[Problem]:
-    """Every id the transaction uses must exist in the books; ``defaults`` are the company
-    configuration's ``bankAccount`` / ``supplier`` / ``customer``."""
+    """Every id the transaction uses must exist in the books (apply ``with_defaults``
+    first, so configured defaults are checked too)."""
     problems: list[Problem] = []
 
     def fail(name: str, message: str, validator: str = "references") -> None:
@@ -496,7 +506,7 @@ def check_references(
                     "not in the books; pick one from mappingOptions.",
                 )
     if transaction.kind == "expense":
-        bank = transaction.refs.get("bankAccount") or defaults.get("bankAccount")
+        bank = transaction.refs.get("bankAccount")
         if bank is None:
             fail(
                 "bankAccountRef.id",
@@ -512,12 +522,14 @@ def check_references(
                 f"{bank!r} is not a bank or card account in the books; "
                 "pick one whose isBankAccount is true in mappingOptions.accounts.",
             )
-    contact = transaction.refs.get("contact")
-    if contact is not None and books.suppliers is not None and contact not in books.suppliers:
+    contact, kind = transaction.refs.get("contact"), transaction.refs.get("contactKind")
+    known = books.customers if kind == "customer" else books.suppliers
+    if contact is not None and known is not None and contact not in known:
+        plural = f"{kind or 'supplier'}s"
         fail(
             "contactRef.id",
-            f"Supplier {contact!r} is not in the books; list them at "
-            ".../data/suppliers or create one with a push.",
+            f"{plural[:-1].capitalize()} {contact!r} is not in the books; list them at "
+            f".../data/{plural} or create one with a push.",
         )
     if (
         books.base_currency
@@ -540,13 +552,10 @@ def references_from(records: dict[str, list[dict[str, Any]] | None]) -> Referenc
         return None if rows is None else {str(row["id"]) for row in rows}
 
     accounts = records.get("chartOfAccounts")
-    taxes = records.get("taxRates")
     company = records.get("company") or []
     return References(
         accounts=None if accounts is None else {str(row["id"]): row for row in accounts},
-        tax_rates=None
-        if taxes is None
-        else {str(row["id"]): Decimal(str(row.get("effectiveTaxRate") or 0)) for row in taxes},
+        tax_rates=ids("taxRates"),
         tracking=ids("trackingCategories"),
         suppliers=ids("suppliers"),
         customers=ids("customers"),

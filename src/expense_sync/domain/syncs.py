@@ -26,6 +26,7 @@ REASONS = {
     5130: "Data write error",
 }
 SUCCESS = (2000, 2040)
+NO_CONNECTION = "connection"  # the validator of items failed for want of a linked connection
 LONG_RUNNING = timedelta(minutes=10)
 
 
@@ -40,19 +41,12 @@ def visible_code(code: int, started: datetime | None, now: datetime) -> int:
     return code
 
 
-def status_code_for(
-    results: list[tuple[str, str, str | None]], *, no_books: bool = False
-) -> tuple[int, str | None]:
-    """The code of a finished sync from its items' ``(status, validator, message)``, and
-    an error message that says how many failed and why the first one did."""
-    if no_books:
-        return 4040, (
-            "The company has no linked accounting connection (it was never linked, or was "
-            "unlinked); link one and resubmit."
-        )
+def status_code_for(results: list[tuple[str, str | None, str]]) -> tuple[int, str | None]:
+    """The code of a finished sync from its items' ``(status, message, validator)``, and an
+    error message that says how many failed and why the first one did."""
     failed = [
-        (status, validator, message)
-        for status, validator, message in results
+        (status, message, validator)
+        for status, message, validator in results
         if status != "Completed"
     ]
     if not results:
@@ -60,10 +54,13 @@ def status_code_for(
     if not failed:
         return 2000, None
     summary = (
-        f"{len(failed)} of {len(results)} transaction(s) were not posted; first: {failed[0][2]}"
+        f"{len(failed)} of {len(results)} transaction(s) were not posted; first: {failed[0][1]}"
     )
+    validators = {validator for _, _, validator in failed}
+    if NO_CONNECTION in validators:
+        return 4040, summary
     if any(status == "PushError" for status, _, _ in failed):
         return 5130, summary
-    if any(validator == CONFIGURATION for _, validator, _ in failed):
+    if CONFIGURATION in validators:
         return 4000, summary
     return 5120, summary

@@ -19,6 +19,7 @@ from expense_sync.storage.models import (
     Connection,
     PullOperation,
     PushOperation,
+    Sync,
 )
 from expense_sync.storage.query_sql import (
     Page,
@@ -76,7 +77,7 @@ def get_company(
     return company
 
 
-Owned = TypeVar("Owned", Connection, PullOperation, PushOperation)
+Owned = TypeVar("Owned", Connection, PullOperation, PushOperation, Sync)
 
 
 def get_company_row(

@@ -24,6 +24,7 @@ from expense_sync.domain.expenses import (
     read_batch,
     read_transaction,
     references_from,
+    with_defaults,
 )
 from expense_sync.services.books import find_accounting_connection
 from expense_sync.services.companies import get_company
@@ -77,12 +78,10 @@ def submit(
     many = transaction_id is None
     for index, transaction in enumerate(transactions):
         prefix = f"[{index}]" if many else ""
-        problems += check_references(transaction, references, defaults, prefix)
+        problems += check_references(with_defaults(transaction, defaults), references, prefix)
     if problems:
         raise InvalidRequest(_summary(problems), problems)
-    rows = _store(
-        session, company.id, kind, transactions, bodies, replace=not many or kind == "transfer"
-    )
+    rows = _store(session, company.id, kind, transactions, bodies, replace=not many)
     sync = Sync(company_id=company.id, status_code=1000)
     session.add(sync)
     session.flush()
@@ -96,7 +95,6 @@ def submit(
                 status="Pending",
             )
         )
-        row.sync_id = sync.id
     session.flush()
     sync_id = sync.id
     on_commit(lambda: enqueue(sync_id))
@@ -175,7 +173,6 @@ def _store(
             row.body = body
             row.revision += 1
             row.status = "Pending"
-            row.message = None
             row.modified = now
         rows.append(row)
     session.flush()

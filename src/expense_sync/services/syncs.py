@@ -4,28 +4,28 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import case, select
+from sqlalchemy.orm import Session, contains_eager
 
 from expense_sync.domain.errors import NotFound
-from expense_sync.services.companies import get_company
+from expense_sync.domain.syncs import SUCCESS
+from expense_sync.services.companies import get_company, get_company_row
 from expense_sync.storage.models import ExpenseTransaction, Sync, SyncItem
 from expense_sync.storage.query_sql import Page, PageRequest, QueryField, fetch_page
 
+# "Pushing" (a write may be on its way) reads as Codat's "Pending", in filters too.
+VISIBLE_STATUS = case((SyncItem.status == "Pushing", "Pending"), else_=SyncItem.status)
 ITEM_FIELDS = {
     "transactionId": QueryField(ExpenseTransaction.transaction_id),
-    "status": QueryField(SyncItem.status),
+    "status": QueryField(VISIBLE_STATUS),
 }
+ITEMS = select(SyncItem).join(SyncItem.transaction).options(contains_eager(SyncItem.transaction))
 
 
 def get_sync(
     session: Session, client_id: uuid.UUID, company_id: uuid.UUID, sync_id: uuid.UUID
 ) -> Sync:
-    get_company(session, client_id, company_id)
-    sync = session.get(Sync, sync_id)
-    if sync is None or sync.company_id != company_id:
-        raise NotFound("Sync", sync_id)
-    return sync
+    return get_company_row(session, client_id, company_id, Sync, sync_id, "Sync")
 
 
 def list_syncs(session: Session, client_id: uuid.UUID, company_id: uuid.UUID) -> list[Sync]:
@@ -42,7 +42,7 @@ def latest_sync(
     get_company(session, client_id, company_id)
     statement = select(Sync).where(Sync.company_id == company_id)
     if successful:
-        statement = statement.where(Sync.status_code.in_((2000, 2040)))
+        statement = statement.where(Sync.status_code.in_(SUCCESS))
     sync = session.scalars(statement.order_by(Sync.requested.desc(), Sync.id).limit(1)).first()
     if sync is None:
         what = "successful sync" if successful else "sync"
@@ -59,16 +59,8 @@ def list_items(
 ) -> Page[SyncItem]:
     """The sync's items (each with its ``transaction``), in submission order."""
     get_sync(session, client_id, company_id, sync_id)
-    statement = select(SyncItem).join(
-        ExpenseTransaction, ExpenseTransaction.id == SyncItem.transaction_row_id
-    )
     return fetch_page(
-        session,
-        statement,
-        request,
-        ITEM_FIELDS,
-        [SyncItem.position],
-        [SyncItem.sync_id == sync_id],
+        session, ITEMS, request, ITEM_FIELDS, [SyncItem.position], [SyncItem.sync_id == sync_id]
     )
 
 
@@ -80,10 +72,8 @@ def get_item(
     transaction_id: str,
 ) -> SyncItem:
     get_sync(session, client_id, company_id, sync_id)
-    statement = (
-        select(SyncItem)
-        .join(ExpenseTransaction, ExpenseTransaction.id == SyncItem.transaction_row_id)
-        .where(SyncItem.sync_id == sync_id, ExpenseTransaction.transaction_id == transaction_id)
+    statement = ITEMS.where(
+        SyncItem.sync_id == sync_id, ExpenseTransaction.transaction_id == transaction_id
     )
     found = session.scalars(statement).first()
     if found is None:

@@ -231,10 +231,6 @@ class ExpenseTransaction(Base):
     body: Mapped[dict[str, Any]] = mapped_column(JSON)
     revision: Mapped[int] = mapped_column(Integer, default=1)
     status: Mapped[str] = mapped_column(String(20), default="Pending")
-    message: Mapped[str | None] = mapped_column(Text)
-    ledger_ref: Mapped[str | None] = mapped_column(String(200))
-    posted_revision: Mapped[int | None] = mapped_column(Integer)
-    sync_id: Mapped[uuid.UUID | None] = mapped_column()
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     modified: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -284,9 +280,8 @@ class SyncItem(Base):
     revision: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20), default="Pending")
     message: Mapped[str | None] = mapped_column(Text)
-    ledger_ref: Mapped[str | None] = mapped_column(String(200))
 
-    transaction: Mapped[ExpenseTransaction] = relationship(lazy="joined")
+    transaction: Mapped[ExpenseTransaction] = relationship()
 
 
 class ExpenseConfiguration(Base):

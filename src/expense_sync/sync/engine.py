@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from expense_sync.config import Settings
@@ -37,13 +37,15 @@ from expense_sync.connectors.base import (
     RetriableConnectorError,
     ValidationConnectorError,
 )
+from expense_sync.domain.errors import Problem
 from expense_sync.domain.expenses import (
     Transaction,
     check_references,
     read_transaction,
     references_from,
+    with_defaults,
 )
-from expense_sync.domain.syncs import status_code_for
+from expense_sync.domain.syncs import NO_CONNECTION, status_code_for
 from expense_sync.services.books import find_accounting_connection, open_books
 from expense_sync.services.connections import manifest_of
 from expense_sync.services.expenses import REFERENCE_TYPES, configuration_defaults
@@ -55,8 +57,8 @@ from expense_sync.storage.uow import UnitOfWork
 
 log = logging.getLogger("expense_sync.sync")
 LEASE = timedelta(minutes=5)
-# An item's end: (status, message, ledger reference, validator of the first problem).
-ItemOutcome = tuple[str, str | None, str | None, str]
+# An item's end: (status, message, validator of the first problem).
+ItemOutcome = tuple[str, str | None, str]
 FINAL = {"Completed", "ValidationError", "PushError"}
 
 
@@ -64,7 +66,6 @@ FINAL = {"Completed", "ValidationError", "PushError"}
 class Work:
     """What one run of a sync holds in memory between its database transactions."""
 
-    sync_id: uuid.UUID
     books: LedgerSession
     transaction_types: tuple[str, ...]
     batch_size: int
@@ -88,29 +89,20 @@ def _run(session_factory: sessionmaker[Session], settings: Settings, sync_id: uu
     if isinstance(claimed, Outcome):
         return claimed
     outcomes: dict[uuid.UUID, ItemOutcome] = {}
+    candidates: list[tuple[uuid.UUID, int, Transaction]] = []
+    for row_id, revision, kind, transaction_id, body in claimed.items:
+        transaction, problems = read_transaction(kind, body, transaction_id=transaction_id)
+        if transaction is None:
+            outcomes[row_id] = ("ValidationError", _joined(problems), "validation")
+        elif transaction.type not in claimed.transaction_types:
+            message = f"The connected platform cannot post {transaction.type} transactions."
+            outcomes[row_id] = ("ValidationError", message, "validation")
+        else:
+            candidates.append((row_id, revision, with_defaults(transaction, claimed.defaults)))
     try:
-        records = {t: claimed.books.read(t) for t in REFERENCE_TYPES}
-        references = references_from(dict(records))
-        postings: list[tuple[uuid.UUID, Posting]] = []
-        for row_id, revision, kind, transaction_id, body in claimed.items:
-            transaction, problems = read_transaction(kind, body, transaction_id=transaction_id)
-            if transaction is not None and transaction.type not in claimed.transaction_types:
-                outcomes[row_id] = (
-                    "ValidationError",
-                    f"The connected platform cannot post {transaction.type} transactions.",
-                    None,
-                    "validation",
-                )
-                continue
-            if transaction is not None:
-                problems = check_references(transaction, references, claimed.defaults)
-            if problems or transaction is None:
-                validator = problems[0].validator if problems else "validation"
-                message = "; ".join(f"{p.item}: {p.message}" for p in problems)
-                outcomes[row_id] = ("ValidationError", message, None, validator)
-                continue
-            postings.append((row_id, _posting(transaction, revision, claimed.defaults)))
-        _mark_pushing(session_factory, sync_id, [row_id for row_id, _ in postings])
+        postings = _checked_postings(claimed.books, candidates, outcomes)
+        if postings:
+            _mark_pushing(session_factory, sync_id, [row_id for row_id, _ in postings])
         for row_id, result in _post_exactly_once(claimed.books, postings, claimed.batch_size):
             outcomes[row_id] = result
     except RetriableConnectorError as error:
@@ -118,9 +110,33 @@ def _run(session_factory: sessionmaker[Session], settings: Settings, sync_id: uu
     except ConnectorError as error:
         message = f"The books could not be used: {error.message}"
         for row_id, *_ in claimed.items:
-            outcomes.setdefault(row_id, ("PushError", message, None, "push"))
+            outcomes.setdefault(row_id, ("PushError", message, "push"))
     _finish(session_factory, sync_id, outcomes)
     return Outcome()
+
+
+def _checked_postings(
+    books: LedgerSession,
+    candidates: list[tuple[uuid.UUID, int, Transaction]],
+    outcomes: dict[uuid.UUID, ItemOutcome],
+) -> list[tuple[uuid.UUID, Posting]]:
+    """Check the candidates against the books as they are now (read only if there are
+    any); record the refused ones in ``outcomes`` and return postings for the rest."""
+    if not candidates:
+        return []
+    references = references_from({t: books.read(t) for t in REFERENCE_TYPES})
+    postings = []
+    for row_id, revision, transaction in candidates:
+        problems = check_references(transaction, references)
+        if problems:
+            outcomes[row_id] = ("ValidationError", _joined(problems), problems[0].validator)
+        else:
+            postings.append((row_id, _posting(transaction, revision)))
+    return postings
+
+
+def _joined(problems: list[Problem]) -> str:
+    return "; ".join(f"{p.item}: {p.message}" for p in problems)
 
 
 def _claim(
@@ -152,7 +168,14 @@ def _claim(
         sync.attempts += 1
         connection = find_accounting_connection(session, sync.company_id)
         if connection is None:
-            _close(session, sync, now, {}, no_books=True)
+            message = (
+                "The company has no linked accounting connection; link one, then "
+                "resubmit with PUT under the same id."
+            )
+            no_books: dict[uuid.UUID, ItemOutcome] = {
+                row.id: ("PushError", message, NO_CONNECTION) for _, row in _items(session, sync.id)
+            }
+            _close(session, sync, now, no_books)
             uow.commit()
             return Outcome()
         items = [
@@ -162,7 +185,6 @@ def _claim(
         ]
         manifest = manifest_of(connection)
         work = Work(
-            sync_id=sync.id,
             books=open_books(session, settings, connection),
             transaction_types=manifest.transaction_types,
             batch_size=manifest.batch_size,
@@ -183,14 +205,10 @@ def _items(session: Session, sync_id: uuid.UUID) -> list[tuple[SyncItem, Expense
     return [(item, row) for item, row in session.execute(statement)]
 
 
-def _posting(transaction: Transaction, revision: int, defaults: dict[str, str | None]) -> Posting:
-    income = transaction.type in ("Reward",)
-    contact = transaction.refs.get("contact") or (
-        defaults.get("customer") if income else defaults.get("supplier")
-    )
-    if transaction.kind not in ("expense", "reimbursable"):
-        contact = None
-    text = transaction.text
+def _posting(transaction: Transaction, revision: int) -> Posting:
+    """The posting of a checked transaction whose defaults are applied."""
+    refs, text = transaction.refs, transaction.text
+    contact = refs.get("contact") if transaction.kind in ("expense", "reimbursable") else None
     return Posting(
         key=transaction.id,
         revision=revision,
@@ -210,10 +228,10 @@ def _posting(transaction: Transaction, revision: int, defaults: dict[str, str | 
             )
             for line in transaction.lines
         ),
-        counter_account=transaction.refs.get("bankAccount") or defaults.get("bankAccount")
-        if transaction.kind == "expense"
-        else None,
+        counter_account=refs.get("bankAccount") if transaction.kind == "expense" else None,
         contact=contact,
+        contact_kind=refs.get("contactKind")
+        or ("employee" if transaction.kind == "reimbursable" else "supplier"),
         payee=text.get("merchantName"),
         narration=text.get("notes") or text.get("reference") or text.get("description"),
         due_date=transaction.due_date,
@@ -223,44 +241,45 @@ def _posting(transaction: Transaction, revision: int, defaults: dict[str, str | 
 def _post_exactly_once(
     books: LedgerSession, postings: list[tuple[uuid.UUID, Posting]], batch_size: int
 ) -> Iterator[tuple[uuid.UUID, ItemOutcome]]:
-    """Ask the books what already landed, write the rest, and say how each ended."""
-    landed = books.posted([posting.key for _, posting in postings])
-    todo = [
-        (row_id, posting)
-        for row_id, posting in postings
-        if posting.key not in landed or landed[posting.key].revision < posting.revision
-    ]
-    for start in range(0, len(todo), max(batch_size, 1)):
-        batch = todo[start : start + max(batch_size, 1)]
+    """Write the postings in batches and say how each ended, as soon as it has.
+
+    ``post`` asks the books under their lock which keys already landed, so a posting
+    written before a crash is found, not written again. A refused batch is retried one
+    posting at a time, so one bad transaction never blocks the others.
+    """
+    size = max(batch_size, 1)
+    for start in range(0, len(postings), size):
+        batch = postings[start : start + size]
         try:
-            landed.update({p.key: p for p in books.post([posting for _, posting in batch])})
-        except ValidationConnectorError:  # find the refused ones: one posting at a time
+            landed = books.post([posting for _, posting in batch])
+        except ValidationConnectorError:
             for row_id, posting in batch:
                 try:
-                    landed.update({p.key: p for p in books.post([posting])})
+                    (found,) = books.post([posting])
                 except ValidationConnectorError as error:
-                    yield (
-                        row_id,
-                        ("PushError", f"The books refused it: {error.message}", None, "push"),
-                    )
-    for row_id, posting in postings:
-        found: Posted | None = landed.get(posting.key)
-        if found is not None and found.revision >= posting.revision:
-            yield row_id, ("Completed", f"Posted as {found.reference}", found.reference, "")
+                    message = f"The books refused it: {error.message}"
+                    yield row_id, ("PushError", message, "push")
+                else:
+                    yield row_id, _completed(found)
+        else:
+            for (row_id, _), found in zip(batch, landed, strict=True):
+                yield row_id, _completed(found)
+
+
+def _completed(found: Posted) -> ItemOutcome:
+    return ("Completed", f"Posted as {found.reference}", "")
 
 
 def _mark_pushing(
     session_factory: sessionmaker[Session], sync_id: uuid.UUID, row_ids: list[uuid.UUID]
 ) -> None:
-    if not row_ids:
-        return
+    """Record that these items may be on their way to the books (DESIGN §3)."""
     with UnitOfWork(session_factory) as uow:
-        for item in uow.session.scalars(
-            select(SyncItem).where(
-                SyncItem.sync_id == sync_id, SyncItem.transaction_row_id.in_(row_ids)
-            )
-        ):
-            item.status = "Pushing"
+        uow.session.execute(
+            update(SyncItem)
+            .where(SyncItem.sync_id == sync_id, SyncItem.transaction_row_id.in_(row_ids))
+            .values(status="Pushing")
+        )
         uow.commit()
 
 
@@ -279,12 +298,7 @@ def _retry_later(
         delay = retry_delay(max(sync.attempts, 1))
         if delay is None:
             outcomes: dict[uuid.UUID, ItemOutcome] = {
-                row.id: (
-                    "PushError",
-                    f"Gave up after {sync.attempts} tries: {message}",
-                    None,
-                    "push",
-                )
+                row.id: ("PushError", f"Gave up after {sync.attempts} tries: {message}", "push")
                 for item, row in _items(uow.session, sync_id)
                 if item.status not in FINAL
             }
@@ -312,43 +326,35 @@ def _finish(
 
 
 def _close(
-    session: Session,
-    sync: Sync,
-    now: datetime,
-    outcomes: dict[uuid.UUID, ItemOutcome],
-    *,
-    no_books: bool = False,
+    session: Session, sync: Sync, now: datetime, outcomes: dict[uuid.UUID, ItemOutcome]
 ) -> None:
-    """Write every item's outcome, the transactions' statuses and the sync's status code."""
-    results: list[tuple[str, str, str | None]] = []
+    """Write every item's outcome, the transactions' statuses and the sync's status code.
+    Items not in ``outcomes`` keep an outcome they already had, or fail as unconfirmed."""
+    results: list[ItemOutcome] = []
     for item, row in _items(session, sync.id):
-        outcome: ItemOutcome
-        if no_books:
-            outcome = (
-                "PushError",
-                "The company has no linked accounting connection; link "
-                "one, then resubmit with PUT under the same id.",
-                None,
-                "connection",
-            )
-        elif item.revision != row.revision:
-            outcome = (
+        if item.revision != row.revision:
+            outcome: ItemOutcome = (
                 "PushError",
                 f"Superseded by revision {row.revision} of this transaction "
                 "before it was posted; that revision syncs on its own.",
-                None,
                 "superseded",
             )
+        elif row.id in outcomes:
+            outcome = outcomes[row.id]
+        elif item.status in FINAL:
+            outcome = (item.status, item.message, "")
         else:
-            outcome = outcomes.get(row.id) or (item.status, item.message, item.ledger_ref, "")
-        status, message, reference, validator = outcome
-        item.status, item.message, item.ledger_ref = status, message, reference
-        results.append((status, validator, message))
-        if row.sync_id == sync.id and item.revision == row.revision:
-            row.status, row.message, row.modified = status, message, now
-            if reference:
-                row.ledger_ref, row.posted_revision = reference, item.revision
-    code, error = status_code_for(results, no_books=no_books)
+            outcome = (
+                "PushError",
+                "The books did not confirm this transaction was written; "
+                "resubmit it with PUT under the same id.",
+                "push",
+            )
+        item.status, item.message = outcome[0], outcome[1]
+        results.append(outcome)
+        if item.revision == row.revision:
+            row.status, row.modified = item.status, now
+    code, error = status_code_for(results)
     sync.status_code = code
     sync.error_message = error
     sync.data_pushed = any(status == "Completed" for status, _, _ in results)
@@ -356,13 +362,10 @@ def _close(
     sync.lease_expires = None
 
 
-def release_leases(session: Session) -> int:
+def release_leases(session: Session) -> None:
     """Free every lease: for the embedded worker at start-up, which is the only worker
     there is, so any lease found was held by a process that is gone."""
-    held = list(session.scalars(select(Sync).where(Sync.lease_expires.is_not(None))))
-    for sync in held:
-        sync.lease_expires = None
-    return len(held)
+    session.execute(update(Sync).where(Sync.lease_expires.is_not(None)).values(lease_expires=None))
 
 
 def unfinished_syncs(session: Session) -> list[uuid.UUID]:

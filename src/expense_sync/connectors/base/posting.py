@@ -10,9 +10,8 @@ that is what makes a retried write land once.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 
 @dataclass(frozen=True)
@@ -36,11 +35,11 @@ class Posting:
     currency_rate: Decimal | None
     lines: tuple[PostingLine, ...]
     counter_account: str | None = None  # the bank/card account of an expense
-    contact: str | None = None  # supplier (expense) or employee (reimbursable)
+    contact: str | None = None
+    contact_kind: str = "supplier"  # supplier | customer (a Reward's default) | employee
     payee: str | None = None
     narration: str | None = None
     due_date: dt.date | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def total(self) -> Decimal:

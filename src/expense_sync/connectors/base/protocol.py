@@ -76,15 +76,12 @@ class LedgerSession(Protocol):
         """Replace the fields of one record; return it as stored."""
         ...
 
-    def posted(self, keys: list[str]) -> dict[str, Posted]:
-        """Which of these transaction keys the books already hold, and at which revision."""
-        ...
-
     def post(self, postings: list[Posting]) -> list[Posted]:
-        """Write the postings in one batch (all or nothing), in order.
+        """Write the postings in one batch (all or nothing); return where each landed.
 
-        A posting whose key is already in the books at the same revision is not written
-        again; at an older revision, the record is replaced in place.
+        The books are asked, under the same lock as the write, which keys they hold: a
+        posting already there at its revision (written before a crash) is not written
+        again; one at an older revision is replaced in place.
         """
         ...
 

@@ -21,6 +21,11 @@ EMPLOYEE_PAYABLE = "Liabilities:AccountsPayable:Employees"
 LINE_SIGN = {"Payment": 1, "Refund": -1, "Chargeback": -1, "Reward": -1, "ReimbursableExpense": 1}
 
 
+def reference(file_name: str, key: str) -> str:
+    """Where a posting can be found again: the file and the id metadata to search for."""
+    return f"{file_name}#{ID_KEY}={key}"
+
+
 def render(posting: Posting, tax_accounts: dict[str, str], currency: str) -> str:
     """The transaction's text; ``currency`` is used where the posting has none (transfers)."""
     unit = posting.currency or currency
@@ -33,7 +38,7 @@ def render(posting: Posting, tax_accounts: dict[str, str], currency: str) -> str
         "expense-sync-type": posting.type,
     }
     if posting.contact:
-        meta["employee" if posting.kind == "reimbursable" else "supplier"] = posting.contact
+        meta[posting.contact_kind] = posting.contact
     if posting.currency_rate is not None:
         meta["currency-rate"] = format(posting.currency_rate, "f")
     if posting.due_date is not None:

@@ -236,19 +236,13 @@ class BeancountSession:
 
     # -- postings ------------------------------------------------------------------------
 
-    def posted(self, keys: list[str]) -> dict[str, Posted]:
-        wanted = set(keys)
-        return {key: found for key, (found, _) in self._postings().items() if key in wanted}
-
-    def _postings(self) -> dict[str, tuple[Posted, Any]]:
-        """Every transaction expense-sync posted, by key, with its entry."""
+    def _postings(self) -> dict[str, tuple[int, Any]]:
+        """Every transaction expense-sync posted, by key: its revision and its entry."""
         found = {}
         for entry in self._load().entries:
             if isinstance(entry, data.Transaction) and posting.ID_KEY in entry.meta:
-                key = str(entry.meta[posting.ID_KEY])
                 revision = int(str(entry.meta.get(posting.REVISION_KEY, "1")))
-                reference = f"{self.path.name}#{posting.ID_KEY}={key}"
-                found[key] = (Posted(key, reference, revision), entry)
+                found[str(entry.meta[posting.ID_KEY])] = (revision, entry)
         return found
 
     def post(self, postings: list[Posting]) -> list[Posted]:
@@ -263,11 +257,14 @@ class BeancountSession:
             }
             lines = text.splitlines(keepends=True)
             replaced: dict[int, tuple[int, str]] = {}
-            appended = []
+            appended, landed = [], []
             for item in postings:
-                done, entry = already.get(item.key, (None, None))
-                if done is not None and done.revision >= item.revision:
+                revision, entry = already.get(item.key, (0, None))
+                reference = posting.reference(self.path.name, item.key)
+                if entry is not None and revision >= item.revision:  # landed before a crash
+                    landed.append(Posted(item.key, reference, revision))
                     continue
+                landed.append(Posted(item.key, reference, item.revision))
                 block = posting.render(item, taxes, currency)
                 if entry is None:
                     appended.append(block)
@@ -287,8 +284,7 @@ class BeancountSession:
                 if appended:
                     new_text += "\n" + "\n".join(appended)
                 self._write(new_text)
-        landed = self._postings()
-        return [landed[item.key][0] for item in postings]
+        return landed
 
     def _write(self, text: str) -> None:
         try:

@@ -295,9 +295,6 @@ class TrytonSession:
 
     # -- postings ------------------------------------------------------------------------
 
-    def posted(self, keys: list[str]) -> dict[str, Posted]:
-        return {}  # nothing is ever posted: see post()
-
     def post(self, postings: list[Posting]) -> list[Posted]:
         raise ValidationConnectorError(
             "expense-sync does not post transactions to Tryton yet; its manifest lists no "

@@ -54,10 +54,6 @@ def upgrade() -> None:
         sa.Column("body", sa.JSON(), nullable=False),
         sa.Column("revision", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
-        sa.Column("message", sa.Text(), nullable=True),
-        sa.Column("ledger_ref", sa.String(length=200), nullable=True),
-        sa.Column("posted_revision", sa.Integer(), nullable=True),
-        sa.Column("sync_id", sa.Uuid(), nullable=True),
         sa.Column("created", expense_sync.storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column(
             "modified", expense_sync.storage.types.UTCDateTime(timezone=True), nullable=False
@@ -113,7 +109,6 @@ def upgrade() -> None:
         sa.Column("revision", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("message", sa.Text(), nullable=True),
-        sa.Column("ledger_ref", sa.String(length=200), nullable=True),
         sa.ForeignKeyConstraint(
             ["sync_id"], ["syncs.id"], name=op.f("fk_sync_items_sync_id_syncs"), ondelete="CASCADE"
         ),
