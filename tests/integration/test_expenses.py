@@ -289,3 +289,25 @@ def test_a_company_without_a_linked_connection_gets_4040(api: TestClient, tenant
     listed = api.get(f"{path}/syncs/{sync_id}/transactions", headers=tenant.headers).json()
     assert listed["results"][0]["status"] == "PushError"
     assert "link" in listed["results"][0]["message"]
+
+
+def test_a_transaction_id_in_another_spelling_is_the_same_transaction(books: Books) -> None:
+    """UUIDs are compared canonically: upper case or no hyphens never posts twice."""
+    payment = expense()
+    shouting = payment | {"id": payment["id"].upper()}
+    created = send(books, "POST", "/expense-transactions", [shouting])
+    assert finished(books, created.json()["syncId"])["syncStatusCode"] == 2000
+    again = send(
+        books, "POST", "/expense-transactions", [payment | {"id": payment["id"].replace("-", "")}]
+    )
+    assert again.status_code == 400 and "already submitted" in again.text
+    fixed = {k: v for k, v in payment.items() if k != "id"} | {"merchantName": "Renamed"}
+    updated = send(books, "PUT", f"/expense-transactions/{payment['id'].upper()}", fixed)
+    assert updated.status_code == 202, updated.text
+    assert finished(books, updated.json()["syncId"])["syncStatusCode"] == 2000
+    status = books.get(
+        f"{BASE}/syncs/{updated.json()['syncId']}/transactions/{payment['id'].upper()}"
+    )
+    assert status[0]["transactionId"] == payment["id"]
+    posted = postings_by_id(books)
+    assert list(posted) == [payment["id"]] and posted[payment["id"]][0].payee == "Renamed"

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from expense_sync.api.dependencies import CallerDep, CompanySlot, RuntimeDep, UowDep
 from expense_sync.api.errors import ERROR_RESPONSES
 from expense_sync.api.paging import page_request, paging_fields
+from expense_sync.domain.expenses import canonical_id
 from expense_sync.domain.syncs import status_text, visible_code
 from expense_sync.services import expenses as intake
 from expense_sync.services import syncs as service
@@ -198,5 +199,6 @@ def list_transactions(
 def get_transaction(
     companyId: uuid.UUID, syncId: uuid.UUID, transactionId: str, caller: CallerDep, uow: UowDep
 ) -> list[TransactionStatus]:
-    item = service.get_item(uow.session, caller.client_id, companyId, syncId, transactionId)
+    wanted = canonical_id(transactionId) or transactionId
+    item = service.get_item(uow.session, caller.client_id, companyId, syncId, wanted)
     return [_transaction(item)]

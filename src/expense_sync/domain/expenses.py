@@ -224,12 +224,12 @@ def read_transaction(
         reader.problems.append(Problem(prefix or "body", "Each transaction must be a JSON object."))
         return None, reader.problems
     if transaction_id is None:
-        transaction_id = reader.text(body, "id", required=True)
-        if transaction_id is not None and not _is_uuid(transaction_id):
+        sent = reader.text(body, "id", required=True)
+        transaction_id = canonical_id(sent) if sent is not None else None
+        if sent is not None and transaction_id is None:
             reader.fail(
                 "id",
-                f"id must be a UUID (your own id for the transaction); got "
-                f"{transaction_id[:60]!r}.",
+                f"id must be a UUID (your own id for the transaction); got {sent[:60]!r}.",
             )
     reading = {
         "expense": _expense,
@@ -243,12 +243,15 @@ def read_transaction(
     return transaction, []
 
 
-def _is_uuid(value: str) -> bool:
+def canonical_id(value: str) -> str | None:
+    """A UUID in its one canonical spelling (lowercase, hyphenated), so ``927A72BE…`` and
+    ``927a72be-…`` are the same transaction; ``None`` if ``value`` is not a UUID."""
+    if len(value) not in (32, 36):
+        return None
     try:
-        uuid.UUID(value)
+        return str(uuid.UUID(value))
     except ValueError:
-        return False
-    return len(value) in (32, 36)
+        return None
 
 
 def _currency(reader: _Reader, body: dict[str, Any]) -> tuple[str | None, Decimal | None]:

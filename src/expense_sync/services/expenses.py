@@ -66,13 +66,14 @@ def submit(
     company = get_company(session, client_id, company_id, for_update=True)
     if transaction_id is None:
         transactions, problems = read_batch(kind, body)
-        bodies = body if isinstance(body, list) else []
     else:
         one, problems = read_transaction(kind, body, transaction_id=transaction_id)
         transactions = [one] if one else []
-        bodies = [{**body, "id": transaction_id}] if isinstance(body, dict) else []
     if problems:
         raise InvalidRequest(_summary(problems), problems)
+    # As sent, under the canonical id: the body is what a later sync re-reads.
+    sent = body if transaction_id is None else [body]
+    bodies = [{**item, "id": t.id} for item, t in zip(sent, transactions, strict=True)]
     references = cached_references(session, company.id)
     defaults = configuration_defaults(session, company.id)
     many = transaction_id is None
