@@ -131,10 +131,15 @@ def _ledger_entries(path: Path) -> list[Any]:
 
 
 def test_push_supplier_then_update_lands_in_the_ledger(books: Books) -> None:
-    created = books.push("/push/suppliers", {
-        "supplierName": "Acme Travel", "emailAddress": "ap@acme.test",
-        "addresses": [{"type": "Billing", "city": "Leeds"}], "defaultCurrency": "GBP",
-    })  # fmt: skip
+    created = books.push(
+        "/push/suppliers",
+        {
+            "supplierName": "Acme Travel",
+            "emailAddress": "ap@acme.test",
+            "addresses": [{"type": "Billing", "city": "Leeds"}],
+            "defaultCurrency": "GBP",
+        },
+    )
     assert created["status"] == "Success", created
     assert created["changes"][0]["type"] == "Created"
     supplier_id = created["data"]["id"]
@@ -165,10 +170,16 @@ def test_push_supplier_then_update_lands_in_the_ledger(books: Books) -> None:
 
 
 def test_push_accounts_and_bank_accounts(books: Books) -> None:
-    account = books.push("/push/accounts", {
-        "fullyQualifiedName": "Expenses:Travel:Flights", "name": "Flights", "type": "Expense",
-        "currency": "EUR", "nominalCode": "6051",
-    })  # fmt: skip
+    account = books.push(
+        "/push/accounts",
+        {
+            "fullyQualifiedName": "Expenses:Travel:Flights",
+            "name": "Flights",
+            "type": "Expense",
+            "currency": "EUR",
+            "nominalCode": "6051",
+        },
+    )
     assert account["status"] == "Success" and account["data"]["id"] == "Expenses:Travel:Flights"
     bank = books.push(
         "/push/bankAccounts",
@@ -178,13 +189,23 @@ def test_push_accounts_and_bank_accounts(books: Books) -> None:
     opened = {e.account: e for e in _ledger_entries(books.ledger) if isinstance(e, data.Open)}
     assert opened["Expenses:Travel:Flights"].currencies == ["EUR"]
     assert opened["Liabilities:CreditCard:AmexGold"].meta["bank-account-type"] == "Credit"
-    again = books.push("/push/accounts", {
-        "fullyQualifiedName": "Expenses:Travel:Flights", "type": "Expense", "currency": "EUR",
-    })  # fmt: skip
+    again = books.push(
+        "/push/accounts",
+        {
+            "fullyQualifiedName": "Expenses:Travel:Flights",
+            "type": "Expense",
+            "currency": "EUR",
+        },
+    )
     assert again["status"] == "Failed" and "already exists" in again["errorMessage"]
-    wrong_root = books.push("/push/accounts", {
-        "fullyQualifiedName": "Income:Oops", "type": "Expense", "currency": "EUR",
-    })  # fmt: skip
+    wrong_root = books.push(
+        "/push/accounts",
+        {
+            "fullyQualifiedName": "Income:Oops",
+            "type": "Expense",
+            "currency": "EUR",
+        },
+    )
     assert wrong_root["status"] == "Failed"
     assert wrong_root["validation"]["errors"][0]["itemId"] == "type"
     history = books.get("/push", query="status=Failed")
@@ -272,10 +293,56 @@ def test_push_needs_a_linked_connection(api: TestClient, tenant: Tenant) -> None
     ).json()
     response = api.post(
         f"/companies/{company['id']}/connections/{connection['id']}/push/suppliers",
-        json={"supplierName": "x"}, headers=tenant.headers,
-    )  # fmt: skip
+        json={"supplierName": "x"},
+        headers=tenant.headers,
+    )
     assert response.status_code == 422 and "PendingAuth" in response.json()["error"]
     refresh = api.post(f"/companies/{company['id']}/data/all", headers=tenant.headers)
     assert (
         refresh.status_code == 422 and "no linked accounting connection" in refresh.json()["error"]
     )
+
+
+def test_the_cache_shows_only_the_linked_connection(books: Books) -> None:
+    """Records read through a connection that was unlinked since are not listed."""
+    books.push("/push/suppliers", {"supplierName": "Old Books Supplier"})
+    assert (
+        books.api.patch(
+            books.connection, json={"status": "Unlinked"}, headers=books.headers
+        ).status_code
+        == 200
+    )
+    fresh = Books.__new__(Books)
+    fresh.api, fresh.headers, fresh.company = books.api, books.headers, books.company
+    connection = books.api.post(
+        f"{books.company}/connections", json={"platformKey": "bean"}, headers=books.headers
+    ).json()
+    fresh.connection = f"{books.company}/connections/{connection['id']}"
+    books.api.put(f"{fresh.connection}/authorization", json={}, headers=books.headers)
+    fresh.push("/push/suppliers", {"supplierName": "New Books Supplier"})
+    names = [s["supplierName"] for s in books.get("/data/suppliers")["results"]]
+    assert names == ["New Books Supplier"]
+    assert books.get("/data/suppliers/SUP-0001")["supplierName"] == "New Books Supplier"
+
+
+def test_an_unexpected_error_in_a_pull_is_retried_not_left_running(
+    books: Books, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from expense_sync.services import manage_data
+
+    real_store = manage_data._store
+    failures = []
+
+    def fail_once(*args: Any) -> None:
+        if not failures:
+            failures.append(1)
+            raise RuntimeError("disk on fire")
+        real_store(*args)
+
+    monkeypatch.setattr(manage_data, "_store", fail_once)
+    queued = books.api.post(f"{books.company}/data/queue/taxRates", headers=books.headers).json()
+    url = f"/data/history/{queued['id']}"
+    waiting = wait_for(lambda: (p := books.get(url))["errorMessage"] and p, "the failed try")
+    assert waiting["status"] == "Queued" and "RuntimeError: disk on fire" in waiting["errorMessage"]
+    done = wait_for(lambda: (p := books.get(url))["status"] == "Complete" and p, "the retry")
+    assert done["errorMessage"] is None

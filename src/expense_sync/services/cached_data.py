@@ -4,15 +4,16 @@ from the company's books (refresh with Manage data to see changes made in the le
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, false, select
 from sqlalchemy.orm import Session
 
 from expense_sync.domain.errors import NotFound, Unprocessable
-from expense_sync.services.books import accounting_connection
+from expense_sync.services.books import accounting_connection, find_accounting_connection
 from expense_sync.services.companies import get_company
-from expense_sync.storage.models import CachedRecord, Connection
+from expense_sync.storage.models import CachedRecord
 from expense_sync.storage.query_sql import Page, PageRequest, QueryField, fetch_page
 
 
@@ -42,10 +43,10 @@ CONTACT_FIELDS = {
 }
 
 
-def _of_company(company_id: uuid.UUID) -> ColumnElement[bool]:
-    return CachedRecord.connection_id.in_(
-        select(Connection.id).where(Connection.company_id == company_id)
-    )
+def _of_accounting_connection(session: Session, company_id: uuid.UUID) -> ColumnElement[bool]:
+    """Records of the company's linked accounting connection (never of one unlinked)."""
+    connection = find_accounting_connection(session, company_id)
+    return CachedRecord.connection_id == connection.id if connection else false()
 
 
 def list_records(
@@ -62,7 +63,7 @@ def list_records(
         request,
         CONTACT_FIELDS[data_type],
         [CachedRecord.record_id],
-        [_of_company(company_id), CachedRecord.data_type == data_type],
+        [_of_accounting_connection(session, company_id), CachedRecord.data_type == data_type],
     )
 
 
@@ -72,7 +73,7 @@ def get_record(
     get_company(session, client_id, company_id)
     row = session.scalar(
         select(CachedRecord).where(
-            _of_company(company_id),
+            _of_accounting_connection(session, company_id),
             CachedRecord.data_type == data_type,
             CachedRecord.record_id == record_id,
         )
@@ -82,20 +83,34 @@ def get_record(
     return row.data
 
 
-def records_of(
-    session: Session, client_id: uuid.UUID, company_id: uuid.UUID, data_type: str
-) -> list[dict[str, Any]]:
-    connection = accounting_connection(session, client_id, company_id)
-    rows = session.scalars(
-        select(CachedRecord.data)
-        .where(CachedRecord.connection_id == connection.id, CachedRecord.data_type == data_type)
+def records_by_type(
+    session: Session, connection_id: uuid.UUID, data_types: Iterable[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """The cached records of these types, in one query; a type never read is absent."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    rows = session.execute(
+        select(CachedRecord.data_type, CachedRecord.data)
+        .where(
+            CachedRecord.connection_id == connection_id,
+            CachedRecord.data_type.in_(list(data_types)),
+        )
         .order_by(CachedRecord.record_id)
     )
-    return list(rows)
+    for data_type, record in rows:
+        found.setdefault(data_type, []).append(record)
+    return found
+
+
+def _records_of(
+    session: Session, client_id: uuid.UUID, company_id: uuid.UUID, *data_types: str
+) -> list[list[dict[str, Any]]]:
+    connection = accounting_connection(session, client_id, company_id)
+    found = records_by_type(session, connection.id, data_types)
+    return [found.get(data_type, []) for data_type in data_types]
 
 
 def company_info(session: Session, client_id: uuid.UUID, company_id: uuid.UUID) -> dict[str, Any]:
-    rows = records_of(session, client_id, company_id, "company")
+    (rows,) = _records_of(session, client_id, company_id, "company")
     if not rows:
         raise Unprocessable(
             "Company information has not been read yet: POST "
@@ -107,9 +122,9 @@ def company_info(session: Session, client_id: uuid.UUID, company_id: uuid.UUID) 
 def mapping_options(
     session: Session, client_id: uuid.UUID, company_id: uuid.UUID
 ) -> dict[str, Any]:
-    accounts = records_of(session, client_id, company_id, "chartOfAccounts")
-    tax_rates = records_of(session, client_id, company_id, "taxRates")
-    tracking = records_of(session, client_id, company_id, "trackingCategories")
+    accounts, tax_rates, tracking = _records_of(
+        session, client_id, company_id, "chartOfAccounts", "taxRates", "trackingCategories"
+    )
     return {
         "expenseProvider": "expense-sync",
         "accounts": [_account_option(a) for a in accounts if a.get("status") != "Archived"],

@@ -96,6 +96,29 @@ def get_company_row(
     return row
 
 
+Operation = TypeVar("Operation", PullOperation, PushOperation)
+
+
+def list_operations(
+    session: Session,
+    client_id: uuid.UUID,
+    company_id: uuid.UUID,
+    model: type[Operation],
+    fields: dict[str, QueryField],
+    request: PageRequest,
+) -> Page[Operation]:
+    """A page of one of the caller's companies' pull or push operations, newest first."""
+    get_company(session, client_id, company_id)
+    return fetch_page(
+        session,
+        select(model),
+        request,
+        fields,
+        [model.requested.desc(), model.id],
+        [model.company_id == company_id],
+    )
+
+
 def list_companies(
     session: Session, client_id: uuid.UUID, request: PageRequest, tags: str | None
 ) -> Page[Company]:

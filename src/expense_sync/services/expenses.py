@@ -27,9 +27,9 @@ from expense_sync.domain.expenses import (
     with_defaults,
 )
 from expense_sync.services.books import find_accounting_connection
+from expense_sync.services.cached_data import records_by_type
 from expense_sync.services.companies import get_company
 from expense_sync.storage.models import (
-    CachedRecord,
     ExpenseConfiguration,
     ExpenseTransaction,
     Sync,
@@ -185,19 +185,8 @@ def cached_references(session: Session, company_id: uuid.UUID) -> References:
     connection = find_accounting_connection(session, company_id)
     if connection is None:
         return References()
-    records: dict[str, list[dict[str, Any]] | None] = {t: None for t in REFERENCE_TYPES}
-    rows = session.execute(
-        select(CachedRecord.data_type, CachedRecord.data).where(
-            CachedRecord.connection_id == connection.id,
-            CachedRecord.data_type.in_(REFERENCE_TYPES),
-        )
-    )
-    for data_type, data in rows:
-        bucket = records[data_type]
-        if bucket is None:
-            bucket = records[data_type] = []
-        bucket.append(data)
-    return references_from(records)
+    cached = records_by_type(session, connection.id, REFERENCE_TYPES)
+    return references_from({t: cached.get(t) for t in REFERENCE_TYPES})
 
 
 # -- configuration -----------------------------------------------------------------------

@@ -1,18 +1,17 @@
-"""The interface services use to hand work to the executor (``sync/executor.py``).
+"""What a background job run tells the executor (``sync/executor.py``).
 
-Services only say *that* work is waiting, after their transaction commits; the database
-row is the work itself, so a lost signal delays it but never loses it.
+Services only say *that* work is waiting, after their transaction commits (an
+``enqueue`` callable); the database row is the work itself, so a lost signal delays it
+but never loses it. A run answers with an ``Outcome``: done, or try again later.
 """
 
 from __future__ import annotations
 
-import uuid
-from typing import Protocol
+from dataclasses import dataclass
 
 
-class JobQueue(Protocol):
-    def pull(self, operation_id: uuid.UUID, *, delay_ms: int = 0) -> None: ...
+@dataclass(frozen=True)
+class Outcome:
+    """What a job run decided: finished, or try again after ``retry_in`` seconds."""
 
-    def push(self, operation_id: uuid.UUID, *, delay_ms: int = 0) -> None: ...
-
-    def sync(self, sync_id: uuid.UUID, *, delay_ms: int = 0) -> None: ...
+    retry_in: float | None = None

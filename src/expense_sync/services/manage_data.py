@@ -6,6 +6,7 @@ answers at once; the executor runs ``run_pull``; a restart re-queues whatever is
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,15 +20,18 @@ from expense_sync.config import Settings
 from expense_sync.connectors.base import ConnectorError, RetriableConnectorError
 from expense_sync.domain.errors import InvalidRequest
 from expense_sync.services.books import accounting_connection, linked_connection, open_books
-from expense_sync.services.companies import get_company, get_company_row
+from expense_sync.services.companies import get_company, get_company_row, list_operations
 from expense_sync.services.connections import manifest_of
+from expense_sync.services.jobs import Outcome
 from expense_sync.services.retry import next_attempt_at, retry_delay
 from expense_sync.storage.bulk import insert_rows
 from expense_sync.storage.db import dump_json
+from expense_sync.storage.locks import lock_row
 from expense_sync.storage.models import CachedRecord, Connection, PullOperation
-from expense_sync.storage.query_sql import Page, PageRequest, QueryField, fetch_page
+from expense_sync.storage.query_sql import Page, PageRequest, QueryField
 from expense_sync.storage.uow import UnitOfWork
 
+log = logging.getLogger("expense_sync.pulls")
 PULL_FIELDS = {
     "id": QueryField(PullOperation.id, "uuid"),
     "dataType": QueryField(PullOperation.data_type),
@@ -102,14 +106,20 @@ def queue_all(
     ]
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """What a job run decided: finished, or try again after ``retry_in`` seconds."""
-
-    retry_in: float | None = None
-
-
 def run_pull(
+    session_factory: sessionmaker[Session], settings: Settings, pull_id: uuid.UUID
+) -> Outcome:
+    """Run the pull once; the outcome says whether (and when) to run it again."""
+    try:
+        return _run_pull(session_factory, settings, pull_id)
+    except Exception as error:  # a bug, or the database went away: visible, then retried
+        log.exception("pull %s failed unexpectedly", pull_id)
+        return _retry_later(
+            session_factory, pull_id, f"{type(error).__name__}: {error}", "InternalError"
+        )
+
+
+def _run_pull(
     session_factory: sessionmaker[Session], settings: Settings, pull_id: uuid.UUID
 ) -> Outcome:
     try:
@@ -126,7 +136,7 @@ def run_pull(
             uow.commit()
         records = books.read(data_type)
     except RetriableConnectorError as error:
-        return _retry_later(session_factory, pull_id, error)
+        return _retry_later(session_factory, pull_id, error.message)
     except ConnectorError as error:
         _finish(session_factory, pull_id, "FetchError", error.message)
         return Outcome()
@@ -135,24 +145,22 @@ def run_pull(
 
 
 def _retry_later(
-    session_factory: sessionmaker[Session], pull_id: uuid.UUID, error: ConnectorError
+    session_factory: sessionmaker[Session],
+    pull_id: uuid.UUID,
+    message: str,
+    final_status: str = "FetchError",
 ) -> Outcome:
     with UnitOfWork(session_factory) as uow:
         operation = uow.session.get(PullOperation, pull_id)
-        assert operation is not None
+        if operation is None or operation.status in FINISHED:
+            return Outcome()
         operation.attempts += 1
         delay = retry_delay(operation.attempts)
         if delay is None:
-            _mark(
-                operation,
-                "FetchError",
-                f"Gave up after {operation.attempts} tries: {error.message}",
-            )
+            _mark(operation, final_status, f"Gave up after {operation.attempts} tries: {message}")
         else:
             operation.status = "Queued"
-            operation.error_message = (
-                f"{error.message} (try {operation.attempts}; next in {delay:.0f} s)"
-            )
+            operation.error_message = f"{message} (try {operation.attempts}; next in {delay:.0f} s)"
             operation.next_attempt = next_attempt_at(datetime.now(UTC), delay)
         uow.commit()
     return Outcome(retry_in=delay)
@@ -200,6 +208,8 @@ def _store(
     with UnitOfWork(session_factory) as uow:
         operation = uow.session.get(PullOperation, pull_id)
         assert operation is not None
+        # Two pulls of one type must not both find the cache empty and both insert.
+        lock_row(uow.session, Connection, operation.connection_id)
         scope = (
             CachedRecord.connection_id == operation.connection_id,
             CachedRecord.data_type == operation.data_type,
@@ -236,6 +246,7 @@ def _store(
         if connection is not None:
             connection.last_sync = now
             connection.errors = None
+            connection.company.last_sync = now
         uow.commit()
 
 
@@ -250,15 +261,7 @@ def unfinished_pulls(session: Session) -> list[tuple[uuid.UUID, datetime | None]
 def list_pulls(
     session: Session, client_id: uuid.UUID, company_id: uuid.UUID, request: PageRequest
 ) -> Page[PullOperation]:
-    get_company(session, client_id, company_id)
-    return fetch_page(
-        session,
-        select(PullOperation),
-        request,
-        PULL_FIELDS,
-        [PullOperation.requested.desc(), PullOperation.id],
-        [PullOperation.company_id == company_id],
-    )
+    return list_operations(session, client_id, company_id, PullOperation, PULL_FIELDS, request)
 
 
 def get_pull(

@@ -7,6 +7,7 @@ executor, which writes through the connector and records Success, Failed or Time
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -23,15 +24,16 @@ from expense_sync.connectors.base import (
 )
 from expense_sync.domain.errors import InvalidRequest
 from expense_sync.services.books import connector_of, linked_connection, open_books
-from expense_sync.services.companies import get_company, get_company_row
-from expense_sync.services.manage_data import Outcome
+from expense_sync.services.companies import get_company_row, list_operations
+from expense_sync.services.jobs import Outcome
 from expense_sync.services.retry import next_attempt_at, retry_delay
 from expense_sync.storage.models import CachedRecord, Connection, PushOperation
-from expense_sync.storage.query_sql import Page, PageRequest, QueryField, fetch_page
+from expense_sync.storage.query_sql import Page, PageRequest, QueryField
 from expense_sync.storage.uow import UnitOfWork
 from expense_sync.storage.upsert import upsert
 
 FINISHED = {"Success", "Failed", "TimedOut"}
+log = logging.getLogger("expense_sync.pushes")
 PUSH_FIELDS = {
     "pushOperationKey": QueryField(PushOperation.id, "uuid"),
     "dataType": QueryField(PushOperation.data_type),
@@ -98,6 +100,21 @@ def submit(
 def run_push(
     session_factory: sessionmaker[Session], settings: Settings, push_id: uuid.UUID
 ) -> Outcome:
+    """Run the push once; the outcome says whether (and when) to run it again."""
+    try:
+        return _run_push(session_factory, settings, push_id)
+    except Exception as error:  # a bug, or the database went away: visible, then retried
+        log.exception("push %s failed unexpectedly", push_id)
+        with UnitOfWork(session_factory) as uow:
+            operation = uow.session.get(PushOperation, push_id)
+            if operation is None or operation.status in FINISHED:
+                return Outcome()
+            return _retry_later(uow, operation, f"{type(error).__name__}: {error}")
+
+
+def _run_push(
+    session_factory: sessionmaker[Session], settings: Settings, push_id: uuid.UUID
+) -> Outcome:
     with UnitOfWork(session_factory) as uow:
         operation = uow.session.get(PushOperation, push_id)
         if operation is None or operation.status in FINISHED:
@@ -119,7 +136,7 @@ def run_push(
                 stored = books.update(operation.data_type, operation.record_id, operation.data)
                 change = "Modified"
         except RetriableConnectorError as error:
-            return _retry_later(uow, operation, error)
+            return _retry_later(uow, operation, error.message)
         except ValidationConnectorError as error:
             _finish(operation, "Failed", 400, error.message, field=error.field)
             uow.commit()
@@ -149,17 +166,13 @@ def _timed_out(operation: PushOperation) -> bool:
     return datetime.now(UTC) > deadline
 
 
-def _retry_later(uow: UnitOfWork, operation: PushOperation, error: ConnectorError) -> Outcome:
+def _retry_later(uow: UnitOfWork, operation: PushOperation, message: str) -> Outcome:
     operation.attempts += 1
     delay = retry_delay(operation.attempts)
     if delay is None:
-        _finish(
-            operation, "Failed", 503, f"Gave up after {operation.attempts} tries: {error.message}"
-        )
+        _finish(operation, "Failed", 503, f"Gave up after {operation.attempts} tries: {message}")
     else:
-        operation.error_message = (
-            f"{error.message} (try {operation.attempts}; retrying in {delay:.0f} s)"
-        )
+        operation.error_message = f"{message} (try {operation.attempts}; retrying in {delay:.0f} s)"
         operation.next_attempt = next_attempt_at(datetime.now(UTC), delay)
     uow.commit()
     return Outcome(retry_in=delay)
@@ -210,15 +223,7 @@ def unfinished_pushes(session: Session) -> list[tuple[uuid.UUID, datetime | None
 def list_pushes(
     session: Session, client_id: uuid.UUID, company_id: uuid.UUID, request: PageRequest
 ) -> Page[PushOperation]:
-    get_company(session, client_id, company_id)
-    return fetch_page(
-        session,
-        select(PushOperation),
-        request,
-        PUSH_FIELDS,
-        [PushOperation.requested.desc(), PushOperation.id],
-        [PushOperation.company_id == company_id],
-    )
+    return list_operations(session, client_id, company_id, PushOperation, PUSH_FIELDS, request)
 
 
 def get_push(

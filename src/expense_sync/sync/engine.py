@@ -49,7 +49,7 @@ from expense_sync.domain.syncs import NO_CONNECTION, status_code_for
 from expense_sync.services.books import find_accounting_connection, open_books
 from expense_sync.services.connections import manifest_of
 from expense_sync.services.expenses import REFERENCE_TYPES, configuration_defaults
-from expense_sync.services.manage_data import Outcome
+from expense_sync.services.jobs import Outcome
 from expense_sync.services.retry import retry_delay
 from expense_sync.storage.locks import lock_row
 from expense_sync.storage.models import Company, ExpenseTransaction, Sync, SyncItem

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from expense_sync.config import Settings
 from expense_sync.services import manage_data, push
-from expense_sync.services.manage_data import Outcome
+from expense_sync.services.jobs import Outcome
 from expense_sync.storage.uow import UnitOfWork
 from expense_sync.sync import engine
 
@@ -73,7 +73,7 @@ class Executor:
             options={"max_retries": 0},
         )
 
-    # -- JobQueue ---------------------------------------------------------------------
+    # -- sending work -----------------------------------------------------------------
 
     def pull(self, operation_id: uuid.UUID, *, delay_ms: int = 0) -> None:
         self._pull_actor.send_with_options(args=(str(operation_id),), delay=delay_ms or None)
