@@ -64,3 +64,44 @@ def test_a_broken_ledger_blocks_reads_and_writes(books: LedgerSession, ledger: P
     with pytest.raises(FatalConnectorError):
         books.create("suppliers", [{"supplierName": "Blocked"}])
     assert ledger.read_bytes() == broken
+
+
+def test_an_include_added_after_linking_is_checked_on_every_read(
+    books: LedgerSession, ledger: Path, tmp_path: Path
+) -> None:
+    outside = tmp_path.parent / f"outside-{uuid.uuid4().hex}.beancount"
+    outside.write_text("2000-01-01 open Assets:Other:Secret\n")
+    with ledger.open("a") as out:
+        out.write(f'\ninclude "{outside}"\n')
+    with pytest.raises(FatalConnectorError, match="outside"):
+        books.read("chartOfAccounts")
+
+
+def test_a_change_in_an_included_file_is_read(
+    books: LedgerSession, ledger: Path, tmp_path: Path
+) -> None:
+    part = tmp_path / "more.beancount"
+    part.write_text("2000-01-01 open Expenses:Included\n")
+    with ledger.open("a") as out:
+        out.write('\ninclude "more.beancount"\n')
+    assert "Expenses:Included" in {a["id"] for a in books.read("chartOfAccounts")}
+    part.write_text("2000-01-01 open Expenses:Included\n2000-01-01 open Expenses:Later\n")
+    assert "Expenses:Later" in {a["id"] for a in books.read("chartOfAccounts")}
+
+
+def test_a_pickle_cache_beside_the_ledger_is_never_loaded(
+    books: LedgerSession, ledger: Path, tmp_path: Path
+) -> None:
+    marker = tmp_path / "ran"
+
+    class Payload:
+        def __reduce__(self) -> tuple[object, tuple[str]]:
+            return (Path(marker).touch, ())  # type: ignore[return-value]
+
+    import pickle
+
+    (ledger.parent / f".{ledger.name}.picklecache").write_bytes(pickle.dumps(Payload()))
+    with ledger.open("a") as out:
+        out.write("\n")  # a new version, so the ledger is parsed again
+    books.read("chartOfAccounts")
+    assert not marker.exists()

@@ -118,6 +118,13 @@ def test_authorize_an_existing_ledger_confined_to_the_root(
         headers=tenant.headers,
     )
     assert shared.status_code == 409 and "already linked" in shared.json()["error"]
+    # The same clash on the link page is a form message that names no other company.
+    page = api.post(
+        "/" + second["linkUrl"].split("://", 1)[1].split("/", 1)[1],
+        data={"ledgerPath": "books/main.beancount"},
+    )
+    assert page.status_code == 409 and "already linked elsewhere" in page.text
+    assert "text/html" in page.headers["content-type"] and linked["id"] not in page.text
 
 
 def test_ledgers_cannot_reach_outside_their_folder(

@@ -22,7 +22,7 @@ from expense_sync.api.runtime import Runtime
 from expense_sync.connectors.base import ConnectorError
 from expense_sync.connectors.catalog import PARTNER_EXPENSE_MANIFEST
 from expense_sync.domain.connections import ConnectionStatus
-from expense_sync.domain.errors import InvalidRequest, NotFound
+from expense_sync.domain.errors import Conflict, InvalidRequest, NotFound
 from expense_sync.services import linking
 from expense_sync.services.connections import manifest_of
 from expense_sync.storage.models import Connection
@@ -161,11 +161,17 @@ def _complete(
         return _render(request, row, {}, None, 200)  # already done: nothing to re-submit
     try:
         linking.complete_link(uow.session, runtime.settings, row, answers)
-    except (InvalidRequest, ConnectorError) as error:
+    except (InvalidRequest, Conflict, ConnectorError) as error:
         uow.session.rollback()
         row = linking.connection_by_token(
             uow.session, runtime.secrets, companyId, connectionId, token
         )
+        if isinstance(error, Conflict):  # its message names another company: not for here
+            message = (
+                "These books are already linked elsewhere; ask the company that sent "
+                "you this link to unlink them first, or choose other books."
+            )
+            return _render(request, row, answers, message, 409)
         return _render(request, row, answers, _for_people(row, error), 400)
     uow.commit()
     return _render(request, row, answers, None, 200)

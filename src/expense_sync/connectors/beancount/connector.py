@@ -87,7 +87,7 @@ class BeancountConnector:
     push_models = PUSH_MODELS
 
     def open(self, books: LinkedBooks) -> BeancountSession:
-        return BeancountSession(Path(str(books.connection_info["ledgerPath"])))
+        return BeancountSession(Path(str(books.connection_info["ledgerPath"])), books.ledger_root)
 
     def authorize(self, context: LinkContext, fields: dict[str, str]) -> Authorization:
         unknown = sorted(set(fields) - {"ledgerPath"})

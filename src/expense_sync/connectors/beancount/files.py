@@ -5,15 +5,26 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from beancount import loader
 
 from expense_sync.connectors.base import ValidationConnectorError
 
+# Beancount's loader otherwise caches slow parses in ``.<file>.picklecache`` beside the
+# ledger, and unpickles any such file it finds: a file left there by someone else would
+# run code, and every checked write (a new temporary name each time) would leave one.
+loader.initialize(use_cache=False)
+
+
+def load(path: Path) -> tuple[list[Any], list[Any], dict[str, Any]]:
+    """Beancount's loader on ``path``: entries, errors and options (never a pickle cache)."""
+    return loader.load_file(str(path))
+
 
 def ledger_errors(path: Path) -> list[str]:
     """Beancount's own complaints about a ledger file, as 'file:line: message' strings."""
-    _, errors, _ = loader.load_file(str(path))
+    _, errors, _ = load(path)
     return [describe_error(error) for error in errors]
 
 

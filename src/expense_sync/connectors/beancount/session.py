@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from beancount import loader
 from beancount.core import data
 
 from expense_sync.connectors.base import (
@@ -29,7 +28,8 @@ from expense_sync.connectors.base import (
 )
 from expense_sync.connectors.beancount import mapping, posting
 from expense_sync.connectors.beancount.directives import quote
-from expense_sync.connectors.beancount.files import describe_error, write_checked
+from expense_sync.connectors.beancount.files import describe_error, load, write_checked
+from expense_sync.connectors.beancount.safety import check_ledger_tree
 
 EARLIEST_OPEN = dt.date(2000, 1, 1)
 # Metadata carrying the idempotency key of the write that created a directive.
@@ -42,41 +42,61 @@ class Loaded:
     options: dict[str, Any]
 
 
-# Parsed ledgers by path, kept while the file is unchanged (same inode, size and mtime), so
-# a refresh of seven data types parses the file once. Our writes replace the file
-# atomically, which changes the inode, so a stale parse is never served.
-_PARSED: dict[Path, tuple[tuple[int, int, int], Loaded]] = {}
+# Parsed ledgers by path, kept while none of their files changed (same inode, size and
+# mtime of the ledger and of every file it includes), so a refresh of seven data types
+# parses once. Our writes replace the file atomically, which changes the inode, so a stale
+# parse is never served.
+Versions = tuple[tuple[int, int, int] | None, ...]
+_PARSED: dict[Path, tuple[list[str], Versions, Loaded]] = {}
 _PARSED_LOCK = threading.Lock()
 
 
-def _load_ledger(path: Path) -> Loaded:
-    try:
-        stat = path.stat()
-    except FileNotFoundError:
-        raise FatalConnectorError(f"The ledger file {path.name} is missing.") from None
-    version = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+def _versions(files: list[str]) -> Versions:
+    found: list[tuple[int, int, int] | None] = []
+    for name in files:
+        try:
+            stat = Path(name).stat()
+        except OSError:
+            found.append(None)
+        else:
+            found.append((stat.st_ino, stat.st_size, stat.st_mtime_ns))
+    return tuple(found)
+
+
+def _load_ledger(path: Path, root: Path) -> Loaded:
+    if not path.is_file():
+        raise FatalConnectorError(f"The ledger file {path.name} is missing.")
     with _PARSED_LOCK:
         cached = _PARSED.get(path)
-    if cached and cached[0] == version:
-        return cached[1]
-    entries, errors, options = loader.load_file(str(path))
+    if cached and _versions(cached[0]) == cached[1]:
+        return cached[2]
+    try:  # a ledger may have been edited since it was linked: the same rules as at link
+        check_ledger_tree(path, root)
+    except ValidationConnectorError as error:
+        raise FatalConnectorError(error.message) from None
+    files = [str(path)]
+    versions = _versions(files)
+    entries, errors, options = load(path)
     if errors:
         shown = "; ".join(describe_error(e) for e in errors[:5])
         raise FatalConnectorError(
             f"Beancount reports {len(errors)} error(s) in the ledger, so nothing is "
             f"read or written until it is fixed: {shown}"
         )
+    files = [str(path), *(name for name in options.get("include", []) if name != str(path))]
+    versions = (*versions, *_versions(files[1:]))
     loaded = Loaded(entries, options)
     with _PARSED_LOCK:
         if len(_PARSED) > 64:
             _PARSED.clear()
-        _PARSED[path] = (version, loaded)
+        _PARSED[path] = (files, versions, loaded)
     return loaded
 
 
 class BeancountSession:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, root: Path) -> None:
         self.path = path
+        self.root = root  # the client's ledger folder: includes may not leave it
 
     # -- reading -------------------------------------------------------------------------
 
@@ -86,7 +106,7 @@ class BeancountSession:
     def _load(self) -> Loaded:
         # The parse cache is keyed on the file's version, so this is a stat() when the
         # file is unchanged and a fresh parse after any write, ours or someone else's.
-        return _load_ledger(self.path)
+        return _load_ledger(self.path, self.root)
 
     def read(self, data_type: str) -> list[Record]:
         loaded = self._load()
