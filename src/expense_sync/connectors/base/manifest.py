@@ -7,7 +7,7 @@ manifest, so a platform's limits are written in exactly one place.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 from expense_sync.domain.connections import SourceType
@@ -93,7 +93,6 @@ class PlatformManifest:
     is_offline_connector: bool = False
     is_beta: bool = False
     tested_against: str = ""
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def integration_id(self) -> uuid.UUID:
@@ -102,6 +101,3 @@ class PlatformManifest:
     @property
     def source_id(self) -> uuid.UUID:
         return uuid.uuid5(_NAMESPACE, f"source:{self.key}")
-
-    def link_field(self, name: str) -> LinkField | None:
-        return next((f for f in self.link_fields if f.name == name), None)

@@ -41,13 +41,6 @@ BANK_META = {
     "iBan": "iban",
 }
 ACCOUNT_NAME = re.compile(r"(Assets|Liabilities|Equity|Income|Expenses)(:[A-Z0-9][A-Za-z0-9-]*)+")
-TRANSACTION_TYPES = {
-    "Expense": ["Payment", "Refund", "Chargeback"],
-    "Income": ["Reward", "Refund"],
-    "Asset": ["Payment", "Refund", "Reward", "Chargeback"],
-    "Liability": ["Payment", "Refund", "Reward", "Chargeback"],
-    "Equity": [],
-}
 
 
 def _meta(entry: Any, key: str) -> str | None:

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +39,26 @@ PUSH_KEY = "expense-sync-key"
 
 @dataclass
 class Loaded:
+    """One parse of a ledger, with the views reads need, each built once per parse."""
+
     entries: list[Any]
     options: dict[str, Any]
+
+    @cached_property
+    def currency(self) -> str:
+        return str((self.options.get("operating_currency") or ["USD"])[0])
+
+    @cached_property
+    def opens(self) -> list[data.Open]:
+        return [e for e in self.entries if isinstance(e, data.Open)]
+
+    @cached_property
+    def closed(self) -> set[str]:
+        return {e.account for e in self.entries if isinstance(e, data.Close)}
+
+    @cached_property
+    def customs(self) -> list[data.Custom]:
+        return [e for e in self.entries if isinstance(e, data.Custom) and e.values]
 
 
 # Parsed ledgers by path, kept while none of their files changed (same inode, size and
@@ -110,11 +129,12 @@ class BeancountSession:
 
     def read(self, data_type: str) -> list[Record]:
         loaded = self._load()
-        entries = loaded.entries
-        currency = (loaded.options.get("operating_currency") or ["USD"])[0]
-        closed = {e.account for e in entries if isinstance(e, data.Close)}
-        opens = [e for e in entries if isinstance(e, data.Open)]
-        customs = [e for e in entries if isinstance(e, data.Custom) and e.values]
+        currency, closed, opens, customs = (
+            loaded.currency,
+            loaded.closed,
+            loaded.opens,
+            loaded.customs,
+        )
         if data_type == "chartOfAccounts":
             return [mapping.account_record(e, closed, currency) for e in opens]
         if data_type == "bankAccounts":
@@ -237,11 +257,8 @@ class BeancountSession:
             entry = next(
                 (
                     e
-                    for e in self._load().entries
-                    if isinstance(e, data.Custom)
-                    and e.type == kind
-                    and e.values
-                    and str(e.values[0].value) == record_id
+                    for e in self._load().customs
+                    if e.type == kind and str(e.values[0].value) == record_id
                 ),
                 None,
             )
@@ -269,11 +286,11 @@ class BeancountSession:
         with self._locked() as text:
             loaded = self._load()
             already = self._postings()
-            currency = (loaded.options.get("operating_currency") or ["USD"])[0]
+            currency = loaded.currency
             taxes = {
                 str(e.values[0].value): str(e.meta["account"])
-                for e in loaded.entries
-                if isinstance(e, data.Custom) and e.type == "tax-rate" and "account" in e.meta
+                for e in loaded.customs
+                if e.type == "tax-rate" and "account" in e.meta
             }
             lines = text.splitlines(keepends=True)
             replaced: dict[int, tuple[int, str]] = {}
