@@ -76,6 +76,11 @@ def refresh(
         uow.commit()
         pull_id = pull.id
     manage_data.run_pull(factory, settings, pull_id)
+    with UnitOfWork(factory) as uow:
+        done = uow.session.get(PullOperation, pull_id)
+        assert done is not None
+        if done.status != "Complete":  # a failed pull is fast: never report it as a figure
+            raise SystemExit(f"the {data_type} pull ended {done.status}: {done.error_message}")
 
 
 def main() -> None:
@@ -87,14 +92,17 @@ def main() -> None:
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="es-bench-"))
-    ledger = work / "books.beancount"
-    build_ledger(ledger, args.accounts, args.suppliers)
     settings = Settings(data_dir=work, database_url=args.database_url)
+    client_name = f"bench-{uuid.uuid4().hex[:6]}"
+    folder = settings.resolved_ledger_root / client_name  # where the client's ledgers live
+    folder.mkdir(parents=True)
+    ledger = folder / "books.beancount"
+    build_ledger(ledger, args.accounts, args.suppliers)
     engine = make_engine(settings.resolved_database_url)
     upgrade(engine)
     factory = make_session_factory(engine)
     with UnitOfWork(factory) as uow:
-        client = Client(name=f"bench-{uuid.uuid4().hex[:6]}")
+        client = Client(name=client_name)
         uow.session.add(client)
         uow.session.flush()
         company = Company(client_id=client.id, name="Benchmark", products=[])
@@ -109,7 +117,7 @@ def main() -> None:
     for _ in range(args.repeat):
         _PARSED.clear()  # both sides parse the file cold
         started = time.perf_counter()
-        books = connector.open(LinkedBooks({"ledgerPath": str(ledger)}, {}, work))
+        books = connector.open(LinkedBooks({"ledgerPath": str(ledger)}, {}, folder))
         counts = [len(books.read(t)) for t in DATA_TYPES]
         raw.append(time.perf_counter() - started)
 

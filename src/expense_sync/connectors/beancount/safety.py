@@ -9,6 +9,7 @@ executed: plugins are refused, and every include must stay inside the client's f
 from __future__ import annotations
 
 import glob
+import re
 from pathlib import Path
 
 from beancount.parser import parser
@@ -16,6 +17,9 @@ from beancount.parser import parser
 from expense_sync.connectors.base import ValidationConnectorError
 
 MAX_FILES = 1000
+# Any line that could be an include or a plugin directive; a file without one needs no
+# parse (a false alarm only costs the parse that follows).
+MAY_LOAD_MORE = re.compile(rb"^(\xef\xbb\xbf)?[ \t]*(include|plugin)\b", re.MULTILINE)
 
 
 def confined(root: Path, candidate: Path) -> Path:
@@ -41,6 +45,8 @@ def check_ledger_tree(path: Path, root: Path) -> list[Path]:
             raise ValidationConnectorError(
                 f"The ledger includes more than {MAX_FILES} files.", field="ledgerPath"
             )
+        if not MAY_LOAD_MORE.search(current.read_bytes()):
+            continue  # no include or plugin line at all: nothing to parse for
         _, _, options = parser.parse_file(str(current))
         if options.get("plugin"):
             names = ", ".join(name for name, _ in options["plugin"])
