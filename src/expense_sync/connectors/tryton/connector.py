@@ -106,19 +106,12 @@ def _ready_company(client: TrytonClient) -> int:
             field="database",
         )
     company_id = int(companies[0])
-    today = dt.date.today().isoformat()
+    now = dt.date.today()
+    today = {"__class__": "date", "year": now.year, "month": now.month, "day": now.day}
     domain = [
         ["company", "=", company_id],
-        [
-            "start_date",
-            "<=",
-            {
-                "__class__": "date",
-                "year": int(today[:4]),
-                "month": int(today[5:7]),
-                "day": int(today[8:]),
-            },
-        ],
+        ["start_date", "<=", today],
+        ["end_date", ">=", today],
     ]
     if not client.call("account.fiscalyear", "search", domain, 0, 1, None):
         raise FatalConnectorError(
