@@ -313,3 +313,49 @@ class IdempotencyRecord(Base):
     response: Mapped[bytes | None] = mapped_column(LargeBinary)
     content_type: Mapped[str | None] = mapped_column(String(100))
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ExpenseDataset(Base):
+    """A v1 expense dataset: transactions stored by ``POST .../data/expense-transactions``
+    and synced later by ``POST .../syncs`` with its id. ``items`` lists each transaction's
+    row id and the revision the dataset holds; ``sync_id`` is set once it is synced."""
+
+    __tablename__ = "expense_datasets"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    company_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    items: Mapped[list[list[Any]]] = mapped_column(JSON)
+    created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sync_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("syncs.id", ondelete="SET NULL"))
+
+    __table_args__ = (Index("ix_expense_datasets_company_created", "company_id", "created"),)
+
+
+class Attachment(Base):
+    """A receipt uploaded for a transaction, stored under the data directory and attached
+    to the transaction's ledger record once that has landed.
+
+    ``status``: ``Pending`` until attached, ``Attached`` (``reference`` says where), or
+    ``Failed`` (``error_message`` says why; a later sync of the transaction tries again).
+    """
+
+    __tablename__ = "attachments"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    company_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    sync_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("syncs.id", ondelete="CASCADE"))
+    transaction_row_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("expense_transactions.id", ondelete="CASCADE"), index=True
+    )
+    file_name: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    path: Mapped[str] = mapped_column(String(500))  # relative to the data directory
+    status: Mapped[str] = mapped_column(String(20), default="Pending")
+    reference: Mapped[str | None] = mapped_column(String(500))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    attached: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -22,6 +22,7 @@ from expense_sync.connectors.base.posting import Posted, Posting, PostingLine
 from expense_sync.connectors.base.protocol import (
     Authorization,
     Connector,
+    Document,
     LedgerSession,
     LinkContext,
     LinkedBooks,
@@ -40,6 +41,7 @@ __all__ = [
     "Authorization",
     "Connector",
     "ConnectorError",
+    "Document",
     "FatalConnectorError",
     "FieldRule",
     "LedgerSession",

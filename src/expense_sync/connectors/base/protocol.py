@@ -48,6 +48,19 @@ class LinkedBooks:
 Record = dict[str, Any]
 
 
+@dataclass(frozen=True)
+class Document:
+    """A file to attach to a posted record (a receipt). ``path`` is where it is stored;
+    the connector copies or uploads it, never moves it."""
+
+    id: str
+    file_name: str
+    content_type: str
+    path: Path
+    size: int
+    sha256: str
+
+
 class LedgerSession(Protocol):
     """Reads and writes on one connection's books. Every method raises only
     ``ConnectorError`` subclasses for upstream trouble."""
@@ -82,6 +95,15 @@ class LedgerSession(Protocol):
         The books are asked, under the same lock as the write, which keys they hold: a
         posting already there at its revision (written before a crash) is not written
         again; one at an older revision is replaced in place.
+        """
+        ...
+
+    def attach(self, key: str, document: Document) -> str:
+        """Attach a stored file to the record posted under ``key``; return where it is.
+
+        Idempotent on ``document.id``: attaching the same document twice (a retry after a
+        crash) returns the first reference and writes nothing. Raise
+        ``ValidationConnectorError`` if nothing was posted under ``key``.
         """
         ...
 

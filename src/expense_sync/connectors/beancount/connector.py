@@ -42,7 +42,7 @@ BEANCOUNT_MANIFEST = PlatformManifest(
     transaction_types=EXPENSE_TRANSACTION_TYPES,
     batch_size=500,
     rate_limit=RateLimit(requests=10_000, per_seconds=60),
-    attachments=AttachmentLimits(max_bytes=100 * MB, content_types=DOCUMENT_TYPES),
+    attachments=AttachmentLimits(max_bytes=256 * MB, content_types=DOCUMENT_TYPES),
     link_fields=(
         LinkField(
             "ledgerPath",

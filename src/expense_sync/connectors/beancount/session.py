@@ -20,6 +20,7 @@ from typing import Any
 from beancount.core import data
 
 from expense_sync.connectors.base import (
+    Document,
     FatalConnectorError,
     Posted,
     Posting,
@@ -281,6 +282,9 @@ class BeancountSession:
                 revision = int(str(entry.meta.get(posting.REVISION_KEY, "1")))
                 found[str(entry.meta[posting.ID_KEY])] = (revision, entry)
         return found
+
+    def attach(self, key: str, document: Document) -> str:
+        raise ValidationConnectorError("Attaching documents to Beancount is not built yet.")
 
     def post(self, postings: list[Posting]) -> list[Posted]:
         with self._locked() as text:

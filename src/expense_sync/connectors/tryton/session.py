@@ -18,7 +18,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from expense_sync.connectors.base import Posted, Posting, Record, ValidationConnectorError
+from expense_sync.connectors.base import Document, Posted, Posting, Record, ValidationConnectorError
 from expense_sync.connectors.tryton.client import TrytonClient
 
 KEY_PREFIX = "expense-sync-key: "
@@ -294,6 +294,9 @@ class TrytonSession:
         return next(r for r in self.read(data_type) if r["id"] == record_id)
 
     # -- postings ------------------------------------------------------------------------
+
+    def attach(self, key: str, document: Document) -> str:
+        raise ValidationConnectorError("Attaching documents to Tryton is not built yet.")
 
     def post(self, postings: list[Posting]) -> list[Posted]:
         raise ValidationConnectorError(
