@@ -1,0 +1,268 @@
+"""The resource groups, one per API tag, as tables of operations.
+
+Each line declares a method and its ``_async`` twin. Names follow Codat's SDK where it has
+the operation (``sdk.sync.get_latest_sync``, ``sdk.manage_data.refresh_all_data_types``),
+so code written against it reads the same here. The path says which keyword arguments a
+call takes: ``/companies/{companyId}`` takes ``company_id=``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from expense_sync.client import models as m
+from expense_sync.client._operations import LIST_QUERY, ResourceGroup, operation, paged, upload
+
+COMPANY = "/companies/{companyId}"
+CONNECTION = COMPANY + "/connections/{connectionId}"
+EXPENSES = COMPANY + "/sync/expenses"
+SYNC = EXPENSES + "/syncs/{syncId}"
+PUSH_QUERY = ("timeoutInMinutes", "allowSyncOnPushComplete")
+Json = dict[str, Any]
+# Module-level names: inside a group's class body, ``list`` is the group's own operation.
+SyncStatuses = list[m.CompanySyncStatus]
+TransactionStatuses = list[m.TransactionStatus]
+ExpenseList = list[m.ExpenseTransaction]
+Reimbursables = list[m.ReimbursableExpenseTransaction]
+AdjustmentList = list[m.AdjustmentTransaction]
+
+
+class Companies(ResourceGroup):
+    """Create and manage your customers' companies."""
+
+    list, list_async = paged("/companies", m.Company, (*LIST_QUERY, "tags"))
+    create, create_async = operation("POST", "/companies", m.Company, m.CompanyRequestBody)
+    get, get_async = operation("GET", COMPANY, m.Company)
+    replace, replace_async = operation("PUT", COMPANY, m.Company, m.CompanyRequestBody)
+    update, update_async = operation("PATCH", COMPANY, m.Company, m.CompanyUpdateRequest)
+    delete, delete_async = operation("DELETE", COMPANY, None)
+
+
+class Connections(ResourceGroup):
+    """Connections from a company to its accounting platform."""
+
+    list, list_async = paged(COMPANY + "/connections", m.Connection)
+    create, create_async = operation(
+        "POST", COMPANY + "/connections", m.Connection, m.CreateConnection
+    )
+    get, get_async = operation("GET", CONNECTION, m.Connection)
+    delete, delete_async = operation("DELETE", CONNECTION, None)
+    unlink, unlink_async = operation("PATCH", CONNECTION, m.Connection, m.UpdateConnection)
+    update_authorization, update_authorization_async = operation(
+        "PUT", CONNECTION + "/authorization", m.Connection, dict[str, str]
+    )
+    create_partner_expense_connection, create_partner_expense_connection_async = operation(
+        "POST", EXPENSES + "/connections/partnerExpense", m.Connection
+    )
+
+
+class Integrations(ResourceGroup):
+    """The accounting platforms this server connects to."""
+
+    list, list_async = paged("/integrations", m.Integration)
+    get, get_async = operation("GET", "/integrations/{platformKey}", m.Integration)
+
+
+class Configuration(ResourceGroup):
+    """Default bank account, supplier and customer for a company's expenses."""
+
+    get, get_async = operation("GET", EXPENSES + "/config", m.CompanyConfiguration)
+    set, set_async = operation(
+        "POST", EXPENSES + "/config", m.CompanyConfiguration, m.CompanyConfiguration
+    )
+
+
+class MappingOptions(ResourceGroup):
+    """Accounts, tax rates and tracking categories expenses can be mapped to."""
+
+    get_mapping_options, get_mapping_options_async = operation(
+        "GET", EXPENSES + "/mappingOptions", m.MappingOptions
+    )
+
+
+class Sync(ResourceGroup):
+    """The status of syncs; ``initiate`` syncs v1 datasets."""
+
+    get, get_async = operation("GET", SYNC + "/status", m.CompanySyncStatus)
+    list, list_async = operation("GET", EXPENSES + "/syncs/list/status", SyncStatuses)
+    get_latest_sync, get_latest_sync_async = operation(
+        "GET", EXPENSES + "/syncs/latest/status", m.CompanySyncStatus
+    )
+    get_last_successful_sync, get_last_successful_sync_async = operation(
+        "GET", EXPENSES + "/syncs/lastSuccessful/status", m.CompanySyncStatus
+    )
+    initiate, initiate_async = operation("POST", EXPENSES + "/syncs", m.SyncCreated, m.InitiateSync)
+
+
+class Expenses(ResourceGroup):
+    """Card spend: payments, refunds, rewards, chargebacks."""
+
+    create, create_async = operation(
+        "POST", EXPENSES + "/expense-transactions", m.SyncCreated, ExpenseList
+    )
+    update, update_async = operation(
+        "PUT",
+        EXPENSES + "/expense-transactions/{transactionId}",
+        m.SyncCreated,
+        m.UpdateExpenseRequest,
+    )
+    create_dataset, create_dataset_async = operation(
+        "POST", EXPENSES + "/data/expense-transactions", m.DatasetCreated, m.ExpenseDataset
+    )
+
+
+class Transfers(ResourceGroup):
+    """Money moved between two of a company's accounts."""
+
+    create, create_async = operation(
+        "PUT",
+        EXPENSES + "/transfer-transactions/{transactionId}",
+        m.SyncCreated,
+        m.TransferTransaction,
+    )
+
+
+class Reimbursements(ResourceGroup):
+    """Out-of-pocket spend owed back to employees."""
+
+    create, create_async = operation(
+        "POST",
+        EXPENSES + "/reimbursable-expense-transactions",
+        m.SyncCreated,
+        Reimbursables,
+    )
+    update, update_async = operation(
+        "PUT",
+        EXPENSES + "/reimbursable-expense-transactions/{transactionId}",
+        m.SyncCreated,
+        m.ReimbursableExpenseTransaction,
+    )
+
+
+class Adjustments(ResourceGroup):
+    """Journal adjustments between accounts."""
+
+    create, create_async = operation(
+        "POST",
+        EXPENSES + "/adjustment-transactions",
+        m.SyncCreated,
+        AdjustmentList,
+    )
+
+
+class Attachments(ResourceGroup):
+    """Receipts attached to a synced transaction."""
+
+    upload, upload_async = upload(SYNC + "/transactions/{transactionId}/attachments", m.Attachment)
+
+
+class TransactionStatus(ResourceGroup):
+    """How each transaction of a sync ended."""
+
+    list, list_async = paged(SYNC + "/transactions", m.TransactionStatus)
+    get, get_async = operation("GET", SYNC + "/transactions/{transactionId}", TransactionStatuses)
+
+
+class ManageData(ResourceGroup):
+    """Refreshing the platform data cached for validation and mapping."""
+
+    get, get_async = operation("GET", COMPANY + "/dataStatus", dict[str, m.DataStatus])
+    list_pull_operations, list_pull_operations_async = paged(
+        COMPANY + "/data/history", m.PullOperation
+    )
+    get_pull_operation, get_pull_operation_async = operation(
+        "GET", COMPANY + "/data/history/{datasetId}", m.PullOperation
+    )
+    refresh_all_data_types, refresh_all_data_types_async = operation(
+        "POST", COMPANY + "/data/all", None
+    )
+    refresh_data_type, refresh_data_type_async = operation(
+        "POST", COMPANY + "/data/queue/{dataType}", m.PullOperation, query=("connectionId",)
+    )
+
+
+class PushOperations(ResourceGroup):
+    """Every write made to a company's platform."""
+
+    list, list_async = paged(COMPANY + "/push", m.PushOperation)
+    get, get_async = operation("GET", COMPANY + "/push/{pushOperationKey}", m.PushOperation)
+
+
+class Accounts(ResourceGroup):
+    """Create accounts in the platform's chart of accounts."""
+
+    create, create_async = operation(
+        "POST", CONNECTION + "/push/accounts", m.PushOperation, Json, PUSH_QUERY
+    )
+    get_create_model, get_create_model_async = operation(
+        "GET", CONNECTION + "/options/chartOfAccounts", Json
+    )
+
+
+class BankAccounts(ResourceGroup):
+    """Create bank accounts in the platform."""
+
+    create, create_async = operation(
+        "POST", CONNECTION + "/push/bankAccounts", m.PushOperation, Json, PUSH_QUERY
+    )
+    get_create_model, get_create_model_async = operation(
+        "GET", CONNECTION + "/options/bankAccounts", Json
+    )
+
+
+class Customers(ResourceGroup):
+    """The platform's customers: read, create, update."""
+
+    list, list_async = paged(COMPANY + "/data/customers", m.Record)
+    get, get_async = operation("GET", COMPANY + "/data/customers/{customerId}", m.Record)
+    create, create_async = operation(
+        "POST", CONNECTION + "/push/customers", m.PushOperation, Json, PUSH_QUERY
+    )
+    update, update_async = operation(
+        "PUT",
+        CONNECTION + "/push/customers/{customerId}",
+        m.PushOperation,
+        Json,
+        (*PUSH_QUERY, "forceUpdate"),
+    )
+
+
+class Suppliers(ResourceGroup):
+    """The platform's suppliers: read, create, update."""
+
+    list, list_async = paged(COMPANY + "/data/suppliers", m.Record)
+    get, get_async = operation("GET", COMPANY + "/data/suppliers/{supplierId}", m.Record)
+    create, create_async = operation(
+        "POST", CONNECTION + "/push/suppliers", m.PushOperation, Json, PUSH_QUERY
+    )
+    update, update_async = operation(
+        "PUT",
+        CONNECTION + "/push/suppliers/{supplierId}",
+        m.PushOperation,
+        Json,
+        (*PUSH_QUERY, "forceUpdate"),
+    )
+
+
+class CompanyInfo(ResourceGroup):
+    """The company's details as its accounting platform holds them."""
+
+    get, get_async = operation("GET", COMPANY + "/data/info", m.CompanyInformation)
+
+
+class Webhooks(ResourceGroup):
+    """Webhook consumers: where sync events are delivered (Standard Webhooks signed)."""
+
+    list, list_async = paged("/webhooks", m.WebhookConsumer, ())
+    create, create_async = operation(
+        "POST", "/webhooks", m.CreatedWebhookConsumer, m.WebhookConsumerPrototype
+    )
+    delete, delete_async = operation("DELETE", "/webhooks/{webhookId}", None)
+
+
+class ApiKeys(ResourceGroup):
+    """API keys of your client: list, create (the key is shown once), delete."""
+
+    list, list_async = paged("/apiKeys", m.ApiKeyDetails, ())
+    create, create_async = operation("POST", "/apiKeys", m.ApiKeyDetails, m.CreateApiKey)
+    delete, delete_async = operation("DELETE", "/apiKeys/{apiKeyId}", None)
