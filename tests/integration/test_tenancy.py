@@ -42,6 +42,8 @@ BODIES: dict[str, Any] = {
     "create-transfer-transaction": {},
     "create-adjustment-transaction": [],
     "set-company-configuration": {},
+    "create-expense-dataset": {"items": [EXPENSE]},
+    "initiate-sync": {"datasetIds": ["6a3c56e5-0000-4000-8000-000000000001"]},
 }
 
 

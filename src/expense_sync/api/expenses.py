@@ -104,6 +104,44 @@ for declared in INTAKE:
     _add_intake(*declared)
 
 
+# -- the v1 flow (sync-for-expenses-v1.openapi.json): datasets, then a sync of them -----
+
+
+class DatasetCreated(BaseModel):
+    datasetId: uuid.UUID
+
+
+@router.post(
+    f"{BASE}/data/expense-transactions",
+    operation_id="create-expense-dataset",
+    tags=["Expenses"],
+    summary="Create an expense dataset (v1); sync it with POST .../syncs",
+)
+def create_dataset(
+    companyId: uuid.UUID, body: JsonBody, caller: CallerDep, uow: UowDep
+) -> DatasetCreated:
+    dataset = intake.create_dataset(uow.session, caller.client_id, companyId, body)
+    uow.commit()
+    return DatasetCreated(datasetId=dataset.id)
+
+
+@router.post(
+    f"{BASE}/syncs",
+    operation_id="initiate-sync",
+    tags=["Sync"],
+    summary="Sync expense datasets (v1)",
+)
+def initiate_sync(
+    companyId: uuid.UUID, body: JsonBody, caller: CallerDep, uow: UowDep, runtime: RuntimeDep
+) -> SyncCreated:
+    sync = intake.sync_datasets(
+        uow.session, caller.client_id, companyId, body,
+        on_commit=uow.after_commit, enqueue=runtime.executor.sync,
+    )  # fmt: skip
+    uow.commit()
+    return SyncCreated(syncId=sync.id)
+
+
 # -- configuration -----------------------------------------------------------------------
 
 

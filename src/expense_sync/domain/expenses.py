@@ -25,6 +25,14 @@ from typing import Any
 from expense_sync.domain.errors import Problem
 
 EXPENSE_TYPES = ("Payment", "Refund", "Reward", "Chargeback")
+# The v1 contract's extra expense types, and the type each posts as: money into the card
+# or bank account from the line's account (In) moves like a Refund, money out like a Payment.
+V1_POSTS_AS = {
+    "TransferIn": "Refund",
+    "TransferOut": "Payment",
+    "AdjustmentIn": "Refund",
+    "AdjustmentOut": "Payment",
+}
 MAX_TRANSACTIONS = 50
 MAX_LINES = 100
 MAX_TRACKING = 10
@@ -57,6 +65,12 @@ class Transaction:
     @property
     def total(self) -> Decimal:
         return sum((line["amount"] + line["tax"] for line in self.lines), Decimal(0))
+
+    @property
+    def posts_as(self) -> str:
+        """The type the books see: a v1 transfer or adjustment moves like a Refund or a
+        Payment of the card account."""
+        return V1_POSTS_AS.get(self.type, self.type)
 
 
 @dataclass
@@ -323,9 +337,11 @@ def _lines(reader: _Reader, kind: str, body: dict[str, Any]) -> list[dict[str, A
 
 def _expense(reader: _Reader, body: dict[str, Any], transaction_id: str) -> Transaction:
     kind_type = reader.text(body, "type", required=True)
-    if kind_type is not None and kind_type not in EXPENSE_TYPES:
+    if kind_type is not None and kind_type not in EXPENSE_TYPES and kind_type not in V1_POSTS_AS:
         reader.fail(
-            "type", f"type must be one of {', '.join(EXPENSE_TYPES)}; got {kind_type[:30]!r}."
+            "type",
+            f"type must be one of {', '.join(EXPENSE_TYPES)} (or, from the v1 API, "
+            f"{', '.join(V1_POSTS_AS)}); got {kind_type[:30]!r}.",
         )
     date = reader.date(body, "issueDate")
     currency, rate = _currency(reader, body)
@@ -463,7 +479,7 @@ def with_defaults(transaction: Transaction, defaults: dict[str, str | None]) -> 
         return transaction
     refs = dict(transaction.refs)
     refs["bankAccount"] = refs.get("bankAccount") or defaults.get("bankAccount")
-    if refs.get("contact") is None:
+    if refs.get("contact") is None and transaction.type not in V1_POSTS_AS:
         kind = "customer" if transaction.type == "Reward" else "supplier"
         refs["contact"], refs["contactKind"] = defaults.get(kind), kind
     return replace(transaction, refs=refs)

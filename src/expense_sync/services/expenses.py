@@ -4,12 +4,16 @@ A request is checked whole before anything is stored (shape, domain rules, and t
 points at against the cached books), then every transaction is stored under the client's
 id with its new revision, and one sync with one item per transaction is created in the
 same database transaction. The sync is handed to the executor after the commit.
+
+The v1 flow splits that in two: a dataset stores transactions, and a later request syncs
+one or more datasets.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,6 +24,7 @@ from expense_sync.domain.errors import InvalidRequest, NotFound, Problem
 from expense_sync.domain.expenses import (
     References,
     Transaction,
+    canonical_id,
     check_references,
     read_batch,
     read_transaction,
@@ -31,6 +36,7 @@ from expense_sync.services.cached_data import records_by_type
 from expense_sync.services.companies import get_company
 from expense_sync.storage.models import (
     ExpenseConfiguration,
+    ExpenseDataset,
     ExpenseTransaction,
     Sync,
     SyncItem,
@@ -64,41 +70,157 @@ def submit(
 ) -> Sync:
     """Store the transactions and queue their sync; ``transaction_id`` for a PUT."""
     company = get_company(session, client_id, company_id, for_update=True)
+    rows = _accept(session, company.id, kind, body, transaction_id)
+    return _queue_sync(
+        session, company.id, [(row, row.revision) for row in rows], on_commit, enqueue
+    )
+
+
+def _accept(
+    session: Session,
+    company_id: uuid.UUID,
+    kind: str,
+    body: Any,
+    transaction_id: str | None,
+    *,
+    field: str = "",
+) -> list[ExpenseTransaction]:
+    """Check a request whole (shape, rules, ids against the cached books), then store
+    each transaction's new revision. ``field`` prefixes problem paths (v1's ``items``)."""
     if transaction_id is None:
         transactions, problems = read_batch(kind, body)
     else:
         one, problems = read_transaction(kind, body, transaction_id=transaction_id)
         transactions = [one] if one else []
-    if problems:
-        raise InvalidRequest(_summary(problems), problems)
+    _raise_if(problems, field)
     # As sent, under the canonical id: the body is what a later sync re-reads.
     sent = body if transaction_id is None else [body]
     bodies = [{**item, "id": t.id} for item, t in zip(sent, transactions, strict=True)]
-    references = cached_references(session, company.id)
-    defaults = configuration_defaults(session, company.id)
+    references = cached_references(session, company_id)
+    defaults = configuration_defaults(session, company_id)
     many = transaction_id is None
     for index, transaction in enumerate(transactions):
         prefix = f"[{index}]" if many else ""
         problems += check_references(with_defaults(transaction, defaults), references, prefix)
+    _raise_if(problems, field)
+    return _store(session, company_id, kind, transactions, bodies, replace=not many)
+
+
+def _raise_if(problems: list[Problem], field: str) -> None:
+    if field:
+        problems = [replace(p, item=_under(field, p.item)) for p in problems]
     if problems:
         raise InvalidRequest(_summary(problems), problems)
-    rows = _store(session, company.id, kind, transactions, bodies, replace=not many)
-    sync = Sync(company_id=company.id, status_code=1000)
+
+
+def _under(field: str, item: str) -> str:
+    if item == "body":
+        return field
+    return f"{field}{item}" if item.startswith("[") else f"{field}.{item}"
+
+
+def _queue_sync(
+    session: Session,
+    company_id: uuid.UUID,
+    items: list[tuple[ExpenseTransaction, int]],
+    on_commit: Callable[[Callable[[], None]], None],
+    enqueue: Callable[[uuid.UUID], None],
+) -> Sync:
+    """A new sync of these transaction revisions, handed to the executor after commit."""
+    sync = Sync(company_id=company_id, status_code=1000)
     session.add(sync)
     session.flush()
-    for position, row in enumerate(rows):
+    for position, (row, revision) in enumerate(items):
         session.add(
             SyncItem(
                 sync_id=sync.id,
                 transaction_row_id=row.id,
                 position=position,
-                revision=row.revision,
+                revision=revision,
                 status="Pending",
             )
         )
     session.flush()
     sync_id = sync.id
     on_commit(lambda: enqueue(sync_id))
+    return sync
+
+
+# -- the v1 flow: datasets first, their sync later ----------------------------------------
+
+
+def create_dataset(
+    session: Session, client_id: uuid.UUID, company_id: uuid.UUID, body: Any
+) -> ExpenseDataset:
+    """v1's ``POST .../data/expense-transactions`` (``{"items": [...]}``): store the
+    transactions as a dataset; nothing syncs until ``sync_datasets`` names it."""
+    company = get_company(session, client_id, company_id, for_update=True)
+    if not isinstance(body, dict) or not isinstance(body.get("items"), list):
+        raise InvalidRequest.for_field(
+            "items", 'Send {"items": [...]}: a list of 1 to 50 expense transactions.'
+        )
+    rows = _accept(session, company.id, "expense", body["items"], None, field="items")
+    dataset = ExpenseDataset(
+        company_id=company.id, items=[[str(row.id), row.revision] for row in rows]
+    )
+    session.add(dataset)
+    session.flush()
+    return dataset
+
+
+def sync_datasets(
+    session: Session,
+    client_id: uuid.UUID,
+    company_id: uuid.UUID,
+    body: Any,
+    on_commit: Callable[[Callable[[], None]], None],
+    enqueue: Callable[[uuid.UUID], None],
+) -> Sync:
+    """v1's ``POST .../syncs`` (``{"datasetIds": [...]}``): one sync of every transaction
+    in the named datasets, each at the revision its dataset holds."""
+    company = get_company(session, client_id, company_id, for_update=True)
+    wanted = body.get("datasetIds") if isinstance(body, dict) else None
+    if not isinstance(wanted, list) or not wanted:
+        raise InvalidRequest.for_field(
+            "datasetIds", 'Send {"datasetIds": ["…"]}: the ids that creating datasets returned.'
+        )
+    problems: list[Problem] = []
+    datasets: list[ExpenseDataset] = []
+    for index, value in enumerate(wanted):
+        where = f"datasetIds[{index}]"
+        dataset_id = canonical_id(value) if isinstance(value, str) else None
+        dataset = session.get(ExpenseDataset, uuid.UUID(dataset_id)) if dataset_id else None
+        if dataset is None or dataset.company_id != company.id:
+            problems.append(Problem(where, f"No dataset {str(value)[:60]!r} for this company."))
+        elif dataset in datasets:
+            problems.append(Problem(where, f"Dataset {dataset.id} is named twice."))
+        elif dataset.sync_id is not None:
+            problems.append(
+                Problem(
+                    where,
+                    f"Dataset {dataset.id} was already synced (sync {dataset.sync_id}); "
+                    "to change a transaction, PUT .../expense-transactions/{id}.",
+                )
+            )
+        else:
+            datasets.append(dataset)
+    _raise_if(problems, "")
+    row_ids = [uuid.UUID(row_id) for d in datasets for row_id, _ in d.items]
+    rows = {
+        row.id: row
+        for row in session.scalars(
+            select(ExpenseTransaction).where(ExpenseTransaction.id.in_(row_ids))
+        )
+    }
+    items = [
+        (rows[uuid.UUID(row_id)], revision)
+        for d in datasets
+        for row_id, revision in d.items
+        if uuid.UUID(row_id) in rows
+    ]
+    sync = _queue_sync(session, company.id, items, on_commit, enqueue)
+    for dataset in datasets:
+        dataset.sync_id = sync.id
     return sync
 
 

@@ -2,8 +2,12 @@
 
 1. **Lease.** One sync per company at a time: a sync runs only when no other unfinished
    sync of its company holds a live lease or was requested before it (so an update is
-   posted after the create it corrects). The lease is a timestamp on the row; a worker
-   that dies lets it expire and the sync is picked up again.
+   posted after the create it corrects). The lease is a timestamp on the row
+   (``Settings.sync_lease_seconds``); a worker that dies lets it expire and the
+   reconciler hands the sync out again. A sync that has to wait is not polled: the run
+   that finishes the one before it wakes it (``sync.executor``), and the reconciler is
+   the safety net. A sync waiting for its backoff keeps its lease until the next try, so
+   the reconciler leaves it alone.
 2. **Validate & map** every item against the books as they are now (read through the
    connector, not the cache) and the company configuration. Failures are per item.
 3. **Exactly once.** Items about to be written are marked ``Pushing`` and committed;
@@ -46,6 +50,7 @@ from expense_sync.domain.expenses import (
     with_defaults,
 )
 from expense_sync.domain.syncs import NO_CONNECTION, status_code_for
+from expense_sync.services import webhook_events
 from expense_sync.services.books import find_accounting_connection, open_books
 from expense_sync.services.connections import manifest_of
 from expense_sync.services.expenses import REFERENCE_TYPES, configuration_defaults
@@ -56,7 +61,6 @@ from expense_sync.storage.models import Company, ExpenseTransaction, Sync, SyncI
 from expense_sync.storage.uow import UnitOfWork
 
 log = logging.getLogger("expense_sync.sync")
-LEASE = timedelta(minutes=5)
 # An item's end: (status, message, validator of the first problem).
 ItemOutcome = tuple[str, str | None, str]
 FINAL = {"Completed", "ValidationError", "PushError"}
@@ -94,7 +98,7 @@ def _run(session_factory: sessionmaker[Session], settings: Settings, sync_id: uu
         transaction, problems = read_transaction(kind, body, transaction_id=transaction_id)
         if transaction is None:
             outcomes[row_id] = ("ValidationError", _joined(problems), "validation")
-        elif transaction.type not in claimed.transaction_types:
+        elif transaction.posts_as not in claimed.transaction_types:
             message = f"The connected platform cannot post {transaction.type} transactions."
             outcomes[row_id] = ("ValidationError", message, "validation")
         else:
@@ -162,8 +166,8 @@ def _claim(
             )
         )
         if blocking is not None or (sync.lease_expires is not None and sync.lease_expires > now):
-            return Outcome(retry_in=1.0)
-        sync.lease_expires = now + LEASE
+            return Outcome()  # woken when the one ahead finishes, or by the reconciler
+        sync.lease_expires = now + timedelta(seconds=settings.sync_lease_seconds)
         sync.started = sync.started or now
         sync.attempts += 1
         connection = find_accounting_connection(session, sync.company_id)
@@ -213,7 +217,7 @@ def _posting(transaction: Transaction, revision: int) -> Posting:
         key=transaction.id,
         revision=revision,
         kind=transaction.kind,
-        type=transaction.type,
+        type=transaction.posts_as,
         date=transaction.date,
         currency=transaction.currency,
         currency_rate=transaction.currency_rate,
@@ -306,8 +310,8 @@ def _retry_later(
             if final_code is not None:
                 sync.status_code = final_code
             sync.exception_message = message
-        else:
-            sync.lease_expires = None
+        else:  # held through the backoff, so the reconciler does not send it early
+            sync.lease_expires = datetime.now(UTC) + timedelta(seconds=delay)
             sync.exception_message = f"{message} (try {sync.attempts}; next in {delay:.0f} s)"
         uow.commit()
     return Outcome(retry_in=delay)
@@ -360,6 +364,7 @@ def _close(
     sync.data_pushed = any(status == "Completed" for status, _, _ in results)
     sync.completed = now
     sync.lease_expires = None
+    webhook_events.sync_finished(session, sync, now)  # in this same transaction
 
 
 def release_leases(session: Session) -> None:
