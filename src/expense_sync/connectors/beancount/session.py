@@ -1,122 +1,66 @@
 """A session on one Beancount ledger: read it as Codat records, write checked changes.
 
-Writes take an exclusive lock on the ledger (a sidecar ``.lock`` file), re-read the file,
-render the new directives, and go through ``write_checked``: Beancount's loader accepts
-the whole new text or nothing changes on disk.
+Writes take an exclusive lock on the ledger (a sidecar ``.lock`` file), first finish or
+undo an append whose writer died (``appending.recover``), and never write on top of a
+ledger Beancount rejects. Then:
+
+- **Postings and documents are appended.** The new text is checked by Beancount's own
+  functions against the kept parse of the ledger (``checking``), appended through a
+  journal (``appending``), and added to that parse (``parsed``): a write costs what it
+  writes, whatever the size of the ledger. If a ``balance`` or ``pad`` directive could
+  be affected, the whole new ledger goes through Beancount's loader instead.
+- **Everything else is rewritten**: new accounts and contacts, a contact's update, a
+  posting's newer revision replacing the old one in place. The new text goes through
+  ``write_checked`` (the loader on the whole text, then an atomic rename), so these cost
+  a full load; they are rare next to postings.
+
+Either way a refused write leaves the file byte-for-byte as it was. The kept parse is
+only used while the files' identity (inode, size, mtime) is the one we parsed or wrote,
+so an edit by hand is always read again (and, if Beancount refuses it, reported before
+anything is written).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import fcntl
-import threading
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 from beancount.core import data
 
 from expense_sync.connectors.base import (
     Document,
-    FatalConnectorError,
     Posted,
     Posting,
     Record,
     RetriableConnectorError,
     ValidationConnectorError,
 )
-from expense_sync.connectors.beancount import mapping, posting
+from expense_sync.connectors.beancount import appending, documents, mapping, posting
+from expense_sync.connectors.beancount.checking import checked_entries
 from expense_sync.connectors.beancount.directives import quote
-from expense_sync.connectors.beancount.files import describe_error, load, write_checked
-from expense_sync.connectors.beancount.safety import check_ledger_tree
+from expense_sync.connectors.beancount.files import write_checked
+from expense_sync.connectors.beancount.parsed import _PARSED as _PARSED  # benchmarks clear it
+from expense_sync.connectors.beancount.parsed import (
+    EARLIEST_OPEN,
+    Loaded,
+    MainFile,
+    forget,
+    load_ledger,
+)
 
-EARLIEST_OPEN = dt.date(2000, 1, 1)
 # Metadata carrying the idempotency key of the write that created a directive.
 PUSH_KEY = "expense-sync-key"
-
-
-@dataclass
-class Loaded:
-    """One parse of a ledger, with the views reads need, each built once per parse."""
-
-    entries: list[Any]
-    options: dict[str, Any]
-
-    @cached_property
-    def currency(self) -> str:
-        return str((self.options.get("operating_currency") or ["USD"])[0])
-
-    @cached_property
-    def opens(self) -> list[data.Open]:
-        return [e for e in self.entries if isinstance(e, data.Open)]
-
-    @cached_property
-    def closed(self) -> set[str]:
-        return {e.account for e in self.entries if isinstance(e, data.Close)}
-
-    @cached_property
-    def customs(self) -> list[data.Custom]:
-        return [e for e in self.entries if isinstance(e, data.Custom) and e.values]
-
-
-# Parsed ledgers by path, kept while none of their files changed (same inode, size and
-# mtime of the ledger and of every file it includes), so a refresh of seven data types
-# parses once. Our writes replace the file atomically, which changes the inode, so a stale
-# parse is never served.
-Versions = tuple[tuple[int, int, int] | None, ...]
-_PARSED: dict[Path, tuple[list[str], Versions, Loaded]] = {}
-_PARSED_LOCK = threading.Lock()
-
-
-def _versions(files: list[str]) -> Versions:
-    found: list[tuple[int, int, int] | None] = []
-    for name in files:
-        try:
-            stat = Path(name).stat()
-        except OSError:
-            found.append(None)
-        else:
-            found.append((stat.st_ino, stat.st_size, stat.st_mtime_ns))
-    return tuple(found)
-
-
-def _load_ledger(path: Path, root: Path) -> Loaded:
-    if not path.is_file():
-        raise FatalConnectorError(f"The ledger file {path.name} is missing.")
-    with _PARSED_LOCK:
-        cached = _PARSED.get(path)
-    if cached and _versions(cached[0]) == cached[1]:
-        return cached[2]
-    try:  # a ledger may have been edited since it was linked: the same rules as at link
-        check_ledger_tree(path, root)
-    except ValidationConnectorError as error:
-        raise FatalConnectorError(error.message) from None
-    files = [str(path)]
-    versions = _versions(files)
-    entries, errors, options = load(path)
-    if errors:
-        shown = "; ".join(describe_error(e) for e in errors[:5])
-        raise FatalConnectorError(
-            f"Beancount reports {len(errors)} error(s) in the ledger, so nothing is "
-            f"read or written until it is fixed: {shown}"
-        )
-    files = [str(path), *(name for name in options.get("include", []) if name != str(path))]
-    versions = (*versions, *_versions(files[1:]))
-    loaded = Loaded(entries, options)
-    with _PARSED_LOCK:
-        if len(_PARSED) > 64:
-            _PARSED.clear()
-        _PARSED[path] = (files, versions, loaded)
-    return loaded
 
 
 class BeancountSession:
     def __init__(self, path: Path, root: Path) -> None:
         self.path = path
         self.root = root  # the client's ledger folder: includes may not leave it
+        self._holding_lock = False
 
     # -- reading -------------------------------------------------------------------------
 
@@ -124,9 +68,12 @@ class BeancountSession:
         self._load()
 
     def _load(self) -> Loaded:
-        # The parse cache is keyed on the file's version, so this is a stat() when the
-        # file is unchanged and a fresh parse after any write, ours or someone else's.
-        return _load_ledger(self.path, self.root)
+        # The kept parse is checked against the files' identity: a stat() per file when
+        # nothing changed, a fresh parse after anyone else's write.
+        if not self._holding_lock and appending.journal_of(self.path).exists():
+            with self._locked() as loaded:  # an append is under way, or its writer died
+                return loaded
+        return load_ledger(self.path, self.root)
 
     def read(self, data_type: str) -> list[Record]:
         loaded = self._load()
@@ -158,7 +105,7 @@ class BeancountSession:
         raise ValidationConnectorError(f"Beancount does not hold {data_type}.")
 
     def _company(self, loaded: Loaded, currency: str) -> Record:
-        first = min((e.date for e in loaded.entries), default=EARLIEST_OPEN)
+        first = loaded.first_date
         return {
             "id": self.path.name,
             "companyName": loaded.options.get("title") or self.path.stem,
@@ -176,28 +123,36 @@ class BeancountSession:
     # -- writing -------------------------------------------------------------------------
 
     @contextmanager
-    def _locked(self) -> Iterator[str]:
+    def _locked(self) -> Iterator[Loaded]:
+        """Hold the ledger's lock; yield the ledger (loaded, so never one Beancount
+        rejects) after finishing or undoing an append whose writer died."""
         lock_path = self.path.with_name(self.path.name + ".lock")
         with lock_path.open("a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
+            self._holding_lock = True
             try:
-                self._load()  # never write on top of a ledger Beancount rejects
-                yield self.path.read_text(encoding="utf-8")
+                try:
+                    appending.recover(self.path)
+                except OSError as error:
+                    raise RetriableConnectorError(f"Could not check the ledger: {error}") from None
+                yield load_ledger(self.path, self.root)
             finally:
+                self._holding_lock = False
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
+    def _text(self) -> str:
+        return self.path.read_text(encoding="utf-8")
+
     def _open_date(self) -> str:
-        loaded = self._load()
-        first = min((e.date for e in loaded.entries), default=EARLIEST_OPEN)
-        return min(first, EARLIEST_OPEN).isoformat()
+        return min(self._load().first_date, EARLIEST_OPEN).isoformat()
 
     def create(
         self, data_type: str, records: list[Record], *, key: str | None = None
     ) -> list[Record]:
-        with self._locked() as text:
+        with self._locked():
             # A retry of a write that already happened returns what it wrote.
             landed = self._written_with(key) if key else []
-            ids = landed or self._append(text, data_type, records, key)
+            ids = landed or self._add_records(data_type, records, key)
         stored = {r["id"]: r for r in self.read(data_type)}
         return [stored[record_id] for record_id in ids]
 
@@ -211,9 +166,7 @@ class BeancountSession:
                 found[int(mark.rsplit("/", 1)[1])] = str(record_id)
         return [found[i] for i in sorted(found)]
 
-    def _append(
-        self, text: str, data_type: str, records: list[Record], key: str | None
-    ) -> list[str]:
+    def _add_records(self, data_type: str, records: list[Record], key: str | None) -> list[str]:
         date = self._open_date()
         existing = {r["id"] for r in self.read(data_type)} if records else set()
         ids, blocks = [], []
@@ -224,7 +177,7 @@ class BeancountSession:
             existing.add(record_id)
             ids.append(record_id)
             blocks.append(block)
-        self._write(text.rstrip("\n") + "\n\n" + "\n".join(blocks))
+        self._write(self._text().rstrip("\n") + "\n\n" + "\n".join(blocks))
         return ids
 
     def _render_new(
@@ -254,78 +207,116 @@ class BeancountSession:
         if data_type not in mapping.CONTACT_KINDS:
             raise ValidationConnectorError(f"Beancount cannot update {data_type}.")
         kind, _ = mapping.CONTACT_KINDS[data_type]
-        with self._locked() as text:
+        with self._locked() as loaded:
             entry = next(
                 (
                     e
-                    for e in self._load().customs
+                    for e in loaded.customs
                     if e.type == kind and str(e.values[0].value) == record_id
                 ),
                 None,
             )
             if entry is None or Path(entry.meta["filename"]) != self.path.resolve():
                 raise ValidationConnectorError(f"No {kind} {record_id} in this ledger file.")
-            lines = text.splitlines(keepends=True)
+            lines = self._text().splitlines(keepends=True)
             start = int(entry.meta["lineno"]) - 1
             end = _block_end(lines, start)
             block = mapping.contact_text(entry.date.isoformat(), data_type, record_id, record)
             self._write("".join(lines[:start]) + block + "".join(lines[end:]))
         return next(r for r in self.read(data_type) if r["id"] == record_id)
 
-    # -- postings ------------------------------------------------------------------------
-
-    def _postings(self) -> dict[str, tuple[int, Any]]:
-        """Every transaction expense-sync posted, by key: its revision and its entry."""
-        found = {}
-        for entry in self._load().entries:
-            if isinstance(entry, data.Transaction) and posting.ID_KEY in entry.meta:
-                revision = int(str(entry.meta.get(posting.REVISION_KEY, "1")))
-                found[str(entry.meta[posting.ID_KEY])] = (revision, entry)
-        return found
-
-    def attach(self, key: str, document: Document) -> str:
-        raise ValidationConnectorError("Attaching documents to Beancount is not built yet.")
+    # -- postings and documents ------------------------------------------------------
 
     def post(self, postings: list[Posting]) -> list[Posted]:
-        with self._locked() as text:
-            loaded = self._load()
-            already = self._postings()
-            currency = loaded.currency
+        with self._locked() as loaded:
             taxes = {
                 str(e.values[0].value): str(e.meta["account"])
                 for e in loaded.customs
                 if e.type == "tax-rate" and "account" in e.meta
             }
-            lines = text.splitlines(keepends=True)
-            replaced: dict[int, tuple[int, str]] = {}
+            replaced: dict[int, str] = {}
             appended, landed = [], []
             for item in postings:
-                revision, entry = already.get(item.key, (0, None))
+                found = loaded.postings.get(item.key)
                 reference = posting.reference(self.path.name, item.key)
-                if entry is not None and revision >= item.revision:  # landed before a crash
-                    landed.append(Posted(item.key, reference, revision))
+                if found is not None and found.revision >= item.revision:  # landed before
+                    landed.append(Posted(item.key, reference, found.revision))  # a crash
                     continue
                 landed.append(Posted(item.key, reference, item.revision))
-                block = posting.render(item, taxes, currency)
-                if entry is None:
+                block = posting.render(item, taxes, loaded.currency)
+                if found is None:
                     appended.append(block)
-                    continue
-                if Path(entry.meta["filename"]) != self.path.resolve():
+                elif self._is_main_file(found.filename):
+                    replaced[found.lineno - 1] = block
+                else:
                     raise ValidationConnectorError(
-                        f"Transaction {item.key} was posted to {entry.meta['filename']}, "
+                        f"Transaction {item.key} was posted to {found.filename}, "
                         "a file this connection does not write; change it there."
                     )
-                start = int(entry.meta["lineno"]) - 1
-                replaced[start] = (_block_end(lines, start), block)
-            if appended or replaced:
-                for start in sorted(replaced, reverse=True):
-                    end, block = replaced[start]
-                    lines[start:end] = [block]
-                new_text = "".join(lines).rstrip("\n") + "\n"
-                if appended:
-                    new_text += "\n" + "\n".join(appended)
-                self._write(new_text)
+            if replaced:
+                self._replace(replaced, appended)
+            elif appended:
+                self._append(loaded, appended)
         return landed
+
+    def attach(self, key: str, document: Document) -> str:
+        with self._locked() as loaded:
+            done = loaded.attachments.get(document.id)
+            if done is not None:  # a retry: the first attach landed
+                return Path(os.path.relpath(done.filename, self.path.parent)).as_posix()
+            found = loaded.postings.get(key)
+            if found is None:
+                raise ValidationConnectorError(
+                    f"Nothing was posted under {key} in {self.path.name}: post the "
+                    "transaction before attaching a document to it."
+                )
+            relative = documents.relative_path(document, found.date)
+            try:
+                documents.store(document, self.path.parent, relative)
+            except OSError as error:
+                raise RetriableConnectorError(f"Could not copy {document.id}: {error}") from None
+            block = documents.directive(found.date, found.account, relative, key, document.id)
+            try:
+                self._append(loaded, [block])
+            except ValidationConnectorError:
+                (self.path.parent / relative).unlink(missing_ok=True)  # nothing points at it
+                raise
+        return relative.as_posix()
+
+    def _is_main_file(self, filename: str) -> bool:
+        return Path(filename).resolve() == self.path.resolve()
+
+    def _append(self, loaded: Loaded, blocks: list[str]) -> None:
+        """Append the blocks if Beancount accepts them (see the module docstring)."""
+        main = loaded.main
+        text = ("" if main.ends_with_newline else "\n") + "\n" + "\n".join(blocks)
+        entries = checked_entries(loaded, text, os.path.abspath(self.path), main.lines + 1)
+        if entries is None:  # an assertion may see the new postings: the full check
+            self._write(self._text() + text)
+            return
+        raw = text.encode("utf-8")
+        size = main.version[1] if main.version else -1
+        try:
+            stat = appending.append(self.path, raw, size)
+        except OSError as error:
+            forget(self.path)
+            raise RetriableConnectorError(f"Could not write the ledger: {error}") from error
+        if stat.st_size != size + len(raw):  # someone else wrote too: read it all again
+            forget(self.path)
+            return
+        version = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        loaded.appended(entries, MainFile(version, main.lines + text.count("\n"), True))
+
+    def _replace(self, replaced: dict[int, str], appended: list[str]) -> None:
+        """Rewrite the file with blocks replaced in place (keyed by their first line,
+        0-based) and others appended; Beancount's loader checks the whole new text."""
+        lines = self._text().splitlines(keepends=True)
+        for start in sorted(replaced, reverse=True):
+            lines[start : _block_end(lines, start)] = [replaced[start]]
+        new_text = "".join(lines).rstrip("\n") + "\n"
+        if appended:
+            new_text += "\n" + "\n".join(appended)
+        self._write(new_text)
 
     def _write(self, text: str) -> None:
         try:
