@@ -10,7 +10,8 @@ from fastapi.testclient import TestClient
 from tests.conftest import Tenant
 from tests.waiting import wait_for
 
-TENANT_PARAMS = {"companyId", "connectionId", "apiKeyId", "webhookId"}
+TENANT_PARAMS = {"companyId", "connectionId", "apiKeyId", "webhookId", "deliveryId"}
+SYNC_EVENTS = ["expenses.sync.successful", "expenses.sync.unsuccessful"]
 EXPENSE = {
     "id": "6f1c0b8e-2d7a-4c3e-9a51-0d2b7e4f9c11",
     "type": "Payment",
@@ -56,7 +57,9 @@ def _objects_of(api: TestClient, owner: Tenant) -> dict[str, str]:
     ).json()
     key = api.post("/apiKeys", json={"name": "secret"}, headers=owner.headers).json()
     hook = api.post(
-        "/webhooks", json={"url": "https://b.test/hook", "eventTypes": []}, headers=owner.headers
+        "/webhooks",
+        json={"url": "https://b.test/hook", "eventTypes": SYNC_EVENTS},
+        headers=owner.headers,
     ).json()
     company_url = f"/companies/{company['id']}"
     api.put(
@@ -95,6 +98,12 @@ def _objects_of(api: TestClient, owner: Tenant) -> dict[str, str]:
         "syncId": sync["syncId"],
         "transactionId": EXPENSE["id"],
         "customerId": "CUS-0001",
+        "deliveryId": wait_for(
+            lambda: api.get(f"/webhooks/{hook['id']}/deliveries", headers=owner.headers).json()[
+                "results"
+            ],
+            "the other tenant's webhook delivery",
+        )[0]["id"],
     }
 
 
@@ -134,6 +143,9 @@ def test_every_route_with_a_tenant_object_answers_404_to_another_tenant(
         "create-partner-expense-connection",
         "delete-api-key",
         "delete-webhook-consumer",
+        "list-webhook-deliveries",
+        "get-webhook-delivery",
+        "retry-webhook-delivery",
         "create-expense-transaction",
         "update-expense-transaction",
         "get-sync-by-id",

@@ -4,6 +4,11 @@
   00:00 UTC. An active connected company has a linked accounting connection.
 * At most ``company_concurrency`` requests in flight per company at once.
 
+The request that spends the last of the day's quota also writes the
+``client.rateLimit.reached`` (and the scheduled ``reset``) webhook events, in its own
+transaction (``services.webhook_events``); a request refused past the quota is not
+counted, so ``used == limit`` happens once a day per limit.
+
 The daily count lives in the database, so every API process shares it. The concurrency
 count is per process: with several API processes behind a balancer, each enforces it.
 """
@@ -24,6 +29,7 @@ from sqlalchemy.orm import Session
 from expense_sync.connectors.catalog import PARTNER_EXPENSE_MANIFEST
 from expense_sync.domain.connections import ConnectionStatus
 from expense_sync.domain.errors import QuotaExceeded
+from expense_sync.services import webhook_events
 from expense_sync.storage.models import Company, Connection, QuotaUsage
 from expense_sync.storage.upsert import upsert
 
@@ -72,6 +78,8 @@ def count_request(
     limit = daily_quota * (1 + active_connected_companies(session, client_id))
     resets_at = datetime.combine(today + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
     state = QuotaState(limit=limit, used=used, resets_at=resets_at)
+    if used == limit:  # this request spends the last of the quota: tell the client's hooks
+        webhook_events.rate_limit_reached(session, client_id, limit, resets_at, now)
     if used > limit:
         raise QuotaExceeded(
             f"The daily quota of {limit} requests is spent; it resets at "

@@ -2,6 +2,10 @@
 
 Each consumer gets its own Standard Webhooks signing secret (``whsec_`` + base64),
 returned once when it is created and kept encrypted for signing deliveries.
+
+The delivery log (our extension) lists each event sent to a consumer, how it went and
+every attempt; a delivery given up can be retried. Events and deliveries are written by
+``services.webhook_events`` and sent by ``sync.deliveries``.
 """
 
 from __future__ import annotations
@@ -10,15 +14,25 @@ import base64
 import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from expense_sync.domain.errors import Conflict, NotFound
+from expense_sync.domain.webhooks import EVENT_TYPES
 from expense_sync.services.companies import get_company
 from expense_sync.services.secrets import SecretBox
+from expense_sync.services.webhook_events import note_delivery
 from expense_sync.storage.locks import lock_row
-from expense_sync.storage.models import Client, WebhookConsumer
+from expense_sync.storage.models import (
+    Client,
+    WebhookAttempt,
+    WebhookConsumer,
+    WebhookDelivery,
+    WebhookEvent,
+)
+from expense_sync.storage.query_sql import Fields, Page, PageRequest, QueryField, fetch_page
 
 MAX_CONSUMERS = 50
 
@@ -79,3 +93,73 @@ def delete_consumer(session: Session, client_id: uuid.UUID, consumer_id: uuid.UU
     if record is None or record.client_id != client_id:
         raise NotFound("Webhook consumer", consumer_id)
     session.delete(record)
+
+
+# -- the delivery log (expense-sync extension) -----------------------------------------
+
+DELIVERY_FIELDS: Fields = {
+    "status": QueryField(WebhookDelivery.status, "enum", ("Pending", "Delivered", "Failed")),
+    "eventType": QueryField(WebhookEvent.event_type, "enum", EVENT_TYPES),
+    "eventId": QueryField(WebhookDelivery.event_id, "uuid"),
+    "created": QueryField(WebhookDelivery.created, "datetime"),
+    "delivered": QueryField(WebhookDelivery.delivered, "datetime"),
+}
+
+
+def get_consumer(session: Session, client_id: uuid.UUID, consumer_id: uuid.UUID) -> WebhookConsumer:
+    record = session.get(WebhookConsumer, consumer_id)
+    if record is None or record.client_id != client_id:
+        raise NotFound("Webhook consumer", consumer_id)
+    return record
+
+
+def list_deliveries(
+    session: Session, client_id: uuid.UUID, consumer_id: uuid.UUID, request: PageRequest
+) -> Page[WebhookDelivery]:
+    """The consumer's deliveries, newest first unless ``orderBy`` says otherwise."""
+    get_consumer(session, client_id, consumer_id)
+    statement = (
+        select(WebhookDelivery)
+        .join(WebhookEvent, WebhookEvent.id == WebhookDelivery.event_id)
+        .where(WebhookDelivery.consumer_id == consumer_id)
+    )
+    default = [WebhookDelivery.created.desc(), WebhookDelivery.id]
+    return fetch_page(session, statement, request, DELIVERY_FIELDS, default)
+
+
+def get_delivery(
+    session: Session, client_id: uuid.UUID, consumer_id: uuid.UUID, delivery_id: uuid.UUID
+) -> WebhookDelivery:
+    get_consumer(session, client_id, consumer_id)
+    record = session.get(WebhookDelivery, delivery_id)
+    if record is None or record.consumer_id != consumer_id:
+        raise NotFound("Webhook delivery", delivery_id)
+    return record
+
+
+def attempts_of(session: Session, delivery_id: uuid.UUID) -> list[WebhookAttempt]:
+    statement = (
+        select(WebhookAttempt)
+        .where(WebhookAttempt.delivery_id == delivery_id)
+        .order_by(WebhookAttempt.attempted, WebhookAttempt.id)
+    )
+    return list(session.scalars(statement))
+
+
+def retry_delivery(
+    session: Session, client_id: uuid.UUID, consumer_id: uuid.UUID, delivery_id: uuid.UUID
+) -> WebhookDelivery:
+    """One more attempt, now, at a delivery that was given up (``Failed``). If it fails
+    too, the delivery is ``Failed`` again: its event is past the retry window."""
+    lock_row(session, WebhookDelivery, delivery_id)
+    record = get_delivery(session, client_id, consumer_id, delivery_id)
+    session.refresh(record)
+    if record.status != "Failed":
+        raise Conflict(
+            f"Webhook delivery {delivery_id} is {record.status}; only a Failed delivery can be "
+            "retried (a Pending one is retried on its own at nextAttempt)."
+        )
+    now = datetime.now(UTC)
+    record.status, record.next_attempt = "Pending", now
+    note_delivery(session, record.id, now)
+    return record

@@ -359,3 +359,67 @@ class Attachment(Base):
     next_attempt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     attached: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class WebhookEvent(Base):
+    """The outbox: one event, written in the same database transaction as the change it
+    reports. ``body`` is what receivers get (``id``, ``eventType``, ``generatedDate``,
+    ``payload``); ``generated`` is its ``generatedDate``, which for a scheduled event
+    (a quota reset) lies ahead of ``created``."""
+
+    __tablename__ = "webhook_events"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    client_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("clients.id", ondelete="CASCADE"), index=True
+    )
+    company_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("companies.id", ondelete="SET NULL")
+    )
+    event_type: Mapped[str] = mapped_column(String(100))
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    generated: Mapped[datetime] = mapped_column(UTCDateTime)
+    created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WebhookDelivery(Base):
+    """One event on its way to one consumer: ``Pending`` (tried at ``next_attempt``),
+    ``Delivered`` (the receiver answered 2xx) or ``Failed`` (given up)."""
+
+    __tablename__ = "webhook_deliveries"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    event_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("webhook_events.id", ondelete="CASCADE"))
+    consumer_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("webhook_consumers.id", ondelete="CASCADE")
+    )
+    status: Mapped[str] = mapped_column(String(20), default="Pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_response_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    delivered: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    event: Mapped[WebhookEvent] = relationship(lazy="joined")
+
+    __table_args__ = (
+        UniqueConstraint("event_id", "consumer_id"),
+        Index("ix_webhook_deliveries_consumer_created", "consumer_id", "created"),
+        Index("ix_webhook_deliveries_status", "status"),
+    )
+
+
+class WebhookAttempt(Base):
+    """One try at a delivery: when, how the receiver answered (or why it could not)."""
+
+    __tablename__ = "webhook_attempts"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    delivery_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("webhook_deliveries.id", ondelete="CASCADE"), index=True
+    )
+    attempted: Mapped[datetime] = mapped_column(UTCDateTime)
+    response_status: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    duration_ms: Mapped[int] = mapped_column(Integer)

@@ -28,10 +28,10 @@ from dramatiq.brokers.stub import StubBroker
 from sqlalchemy.orm import Session, sessionmaker
 
 from expense_sync.config import Settings
-from expense_sync.services import manage_data, push
+from expense_sync.services import manage_data, push, webhook_events
 from expense_sync.services.jobs import Outcome
 from expense_sync.storage.uow import UnitOfWork
-from expense_sync.sync import engine
+from expense_sync.sync import deliveries, engine
 
 log = logging.getLogger("expense_sync.executor")
 QUEUE = "expense-sync"
@@ -62,6 +62,8 @@ class Executor:
         self._pull_actor = self._declare("pull_data", self._run_pull)
         self._push_actor = self._declare("push_data", self._run_push)
         self._sync_actor = self._declare("sync_expenses", self._run_sync)
+        self._delivery_actor = self._declare("deliver_webhook", self._run_delivery)
+        webhook_events.announce_after_commit(context.session_factory, self._announce)
 
     def _declare(self, name: str, fn: Callable[[str], None]) -> dramatiq.Actor[[str], None]:
         return dramatiq.Actor(
@@ -84,6 +86,12 @@ class Executor:
     def sync(self, sync_id: uuid.UUID, *, delay_ms: int = 0) -> None:
         self._sync_actor.send_with_options(args=(str(sync_id),), delay=delay_ms or None)
 
+    def deliver(self, delivery_id: uuid.UUID, *, delay_ms: int = 0) -> None:
+        self._delivery_actor.send_with_options(args=(str(delivery_id),), delay=delay_ms or None)
+
+    def _announce(self, delivery_id: uuid.UUID, due: datetime) -> None:
+        self.deliver(delivery_id, delay_ms=_delay_until(due, datetime.now(UTC)))
+
     # -- actors -----------------------------------------------------------------------
 
     def _run_pull(self, operation_id: str) -> None:
@@ -100,6 +108,12 @@ class Executor:
         parsed = uuid.UUID(sync_id)
         outcome = engine.run_sync(self.context.session_factory, self.context.settings, parsed)
         self._again(outcome, lambda delay: self.sync(parsed, delay_ms=delay))
+
+    def _run_delivery(self, delivery_id: str) -> None:
+        parsed = uuid.UUID(delivery_id)
+        context = self.context
+        outcome = deliveries.run_delivery(context.session_factory, context.settings, parsed)
+        self._again(outcome, lambda delay: self.deliver(parsed, delay_ms=delay))
 
     @staticmethod
     def _again(outcome: Outcome, send: Callable[[int], None]) -> None:
@@ -128,7 +142,14 @@ class Executor:
             log.info(
                 "resumed %d pulls, %d pushes and %d syncs", len(pulls), len(pushes), len(syncs)
             )
-        return len(pulls) + len(pushes) + len(syncs)
+        return len(pulls) + len(pushes) + len(syncs) + self._resume_deliveries(now)
+
+    def _resume_deliveries(self, now: datetime) -> int:
+        with UnitOfWork(self.context.session_factory) as uow:
+            pending = webhook_events.pending_deliveries(uow.session)
+        for delivery_id, when in pending:
+            self.deliver(delivery_id, delay_ms=_delay_until(when, now))
+        return len(pending)
 
     def start_worker(self, threads: int = 2) -> None:
         # worker_timeout is how often idle threads look for work (ms); short, so stop() is quick.
