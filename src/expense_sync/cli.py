@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -127,6 +129,69 @@ def serve(
     uvicorn.run(
         create_app(runtime=runtime), host=host, port=port, log_level="warning", access_log=False
     )
+
+
+@app.command()
+def worker(
+    threads: Annotated[int, typer.Option(min=1, help="Actor threads in this process.")] = 4,
+    data_dir: DataDir = None,
+) -> None:
+    """Run syncs, pulls and pushes sent through EXPENSE_SYNC_BROKER_URL, until SIGTERM."""
+    from expense_sync.sync.executor import Executor, WorkerContext, make_broker
+
+    settings = _settings(data_dir)
+    refusal = _worker_refusal(settings)
+    try:
+        broker = None if refusal else make_broker(settings.broker_url)
+    except ValueError as error:
+        refusal = str(error)
+    if refusal or broker is None:
+        console.print(f"[red]expense-sync worker will not start:[/] {refusal}")
+        raise typer.Exit(2)
+    stopping = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopping.set())
+    _configure_logging()
+    with _migrated_database(settings) as sessions:
+        executor = Executor(broker, WorkerContext(settings, sessions))
+        executor.start_worker(threads)
+        console.print(
+            f"[bold green]expense-sync worker[/] ({threads} threads) on queue "
+            f"'{settings.queue_name}' of {_safe_broker(settings.broker_url)}, "
+            f"database {_safe_url(settings)}"
+        )
+        try:
+            executor.reconcile()  # at once: what a dead worker left needs no wait
+            stopping.wait()
+            console.print("Stopping: letting running work finish...")
+        finally:
+            executor.stop()
+    console.print("Stopped.")
+
+
+def _worker_refusal(settings: Settings) -> str | None:
+    if not settings.broker_url:
+        return (
+            "EXPENSE_SYNC_BROKER_URL is empty. Without a broker, `expense-sync serve` runs "
+            "the worker in its own process; to scale out, set it to redis://HOST:6379/0 or "
+            "amqp://HOST:5672 for serve and every worker."
+        )
+    if settings.resolved_database_url.startswith("sqlite"):
+        return (
+            "EXPENSE_SYNC_DATABASE_URL is SQLite, which workers on other machines cannot "
+            "share safely (its locks hold only on one machine's local disk). Set it to "
+            "PostgreSQL, e.g. postgresql+psycopg://USER@HOST/DB, for serve and every worker."
+        )
+    return None
+
+
+def _safe_broker(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not shaped like a URL sqlalchemy reads; make_broker has judged it
+        return url.split("://", 1)[0] + "://..."
 
 
 def _new_key(sessions: sessionmaker[Session], client: str, name: str | None) -> str:

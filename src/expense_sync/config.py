@@ -4,6 +4,11 @@
 - ``DATABASE_URL`` (SQLite in the data dir): any SQLAlchemy URL, e.g.
   ``postgresql+psycopg://user@host/db``.
 - ``BROKER_URL`` (empty: embedded worker): ``redis://`` or ``amqp://`` for workers.
+- ``QUEUE_NAME`` (``expense-sync``): the broker queue; deployments sharing a broker
+  keep apart by giving each its own name.
+- ``SYNC_LEASE_SECONDS`` (300): how long a worker holds a company's sync before the
+  reconciler may hand it to another; a live worker renews it every third of that.
+- ``RECONCILE_SECONDS`` (10): how often each worker looks for work nobody holds.
 - ``PUBLIC_URL`` (``serve`` sets its own address): base of link URLs given to customers.
 - ``LEDGER_ROOT`` (``<data dir>/ledgers``): each client's ledgers live in ``<root>/<client>/``.
 - ``DAILY_QUOTA`` (1000): requests per UTC day, times (1 + companies with a linked
@@ -11,10 +16,6 @@
 - ``COMPANY_CONCURRENCY`` (10): requests in flight per company at once.
 - ``SECRET_KEY`` (generated into the data dir): Fernet key sealing connection secrets;
   set it explicitly when several processes share one database.
-- ``WEBHOOK_RETRY_FIRST_DELAY`` (5 s), ``WEBHOOK_RETRY_MAX_DELAY`` (3600 s),
-  ``WEBHOOK_RETRY_WINDOW`` (259200 s = 3 days): a webhook delivery that fails is tried
-  again after an exponential, jittered delay from the first up to the max, until the
-  event is older than the window; then it is marked Failed.
 """
 
 from __future__ import annotations
@@ -32,14 +33,14 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".expense-sync")
     database_url: str = ""
     broker_url: str = ""
+    queue_name: str = Field(default="expense-sync", min_length=1)
+    sync_lease_seconds: float = Field(default=300.0, gt=0)
+    reconcile_seconds: float = Field(default=10.0, gt=0)
     public_url: str = ""
     ledger_root: Path | None = None
     daily_quota: int = Field(default=1000, ge=1)
     company_concurrency: int = Field(default=10, ge=1)
     secret_key: str = ""
-    webhook_retry_first_delay: float = Field(default=5.0, gt=0)
-    webhook_retry_max_delay: float = Field(default=3600.0, gt=0)
-    webhook_retry_window: float = Field(default=3 * 24 * 3600.0, gt=0)
 
     @cached_property
     def secret_key_bytes(self) -> bytes:

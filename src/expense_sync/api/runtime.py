@@ -41,10 +41,11 @@ class Runtime:
         )
 
     def start(self) -> None:
-        """Start the embedded worker and pick up whatever a previous run left unfinished."""
+        """Embedded: start the worker and pick up whatever a previous run left unfinished.
+        With a broker this process only sends work; ``expense-sync worker`` runs it."""
         if not self.settings.broker_url:
             self.executor.start_worker()
-        self.executor.resume()
+            self.executor.resume()
 
     def stop(self) -> None:
         """Stop the worker, then close every pooled database connection."""

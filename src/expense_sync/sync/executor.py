@@ -8,11 +8,18 @@ The database row *is* the work; a message only says "operation X is waiting". So
   harmless;
 - Dramatiq's own retries are off: an upstream failure is recorded on the row with a
   backoff and re-sent with a delay, where anyone can see it;
-- ``resume()`` re-sends every unfinished operation at start-up, so a restart (or a lost
-  message) delays work but never loses it.
+- a run that finishes a sync wakes the company's next one (one sync per company at a
+  time, see ``sync.engine``); the reconciler (``sync.reconciler``) re-sends whatever
+  nobody is doing, and the lease keeper renews the leases of the syncs being run.
 
 Embedded mode (``EXPENSE_SYNC_BROKER_URL`` empty) uses Dramatiq's in-process StubBroker
-with a worker inside ``serve``: the same actor code, no broker to install.
+with a worker inside ``serve``: the same actor code, no broker to install. ``resume()``
+frees every lease at start-up (no other worker can hold one) and re-sends every
+unfinished operation, so a restart delays work but never loses it.
+
+Scale-out (``redis://`` or ``amqp://``): ``serve`` only sends; ``expense-sync worker``
+processes run the same actors with their own reconciler and lease keeper. Leases are
+never freed at start-up there, since another worker may be holding them.
 """
 
 from __future__ import annotations
@@ -21,20 +28,21 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import dramatiq
+from dramatiq.brokers.rabbitmq import RabbitmqBroker
+from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
 from sqlalchemy.orm import Session, sessionmaker
 
 from expense_sync.config import Settings
-from expense_sync.services import manage_data, push, webhook_events
+from expense_sync.services import manage_data, push
 from expense_sync.services.jobs import Outcome
 from expense_sync.storage.uow import UnitOfWork
-from expense_sync.sync import deliveries, engine
+from expense_sync.sync import engine, reconciler
 
 log = logging.getLogger("expense_sync.executor")
-QUEUE = "expense-sync"
 
 
 @dataclass(frozen=True)
@@ -44,11 +52,17 @@ class WorkerContext:
 
 
 def make_broker(url: str) -> dramatiq.Broker:
+    """The broker for ``EXPENSE_SYNC_BROKER_URL``: empty, ``redis://`` or ``amqp://``."""
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
     if not url:
         return StubBroker()
+    if scheme in ("redis", "rediss"):
+        return RedisBroker(url=url)  # type: ignore[no-untyped-call]
+    if scheme in ("amqp", "amqps"):
+        return RabbitmqBroker(url=url)
     raise ValueError(
-        f"EXPENSE_SYNC_BROKER_URL '{url}' is not supported yet; leave it empty for the "
-        "embedded worker."
+        f"EXPENSE_SYNC_BROKER_URL must be empty (embedded worker), redis://HOST:PORT/DB "
+        f"or amqp://USER:PASSWORD@HOST:PORT/VHOST; got a {scheme or 'malformed'} URL."
     )
 
 
@@ -58,19 +72,23 @@ class Executor:
     def __init__(self, broker: dramatiq.Broker, context: WorkerContext) -> None:
         self.broker = broker
         self.context = context
+        self.queue = context.settings.queue_name
+        lease = timedelta(seconds=context.settings.sync_lease_seconds)
         self._worker: dramatiq.Worker | None = None
+        self._leases = reconciler.LeaseKeeper(context.session_factory, lease)
+        self._reconciler = reconciler.Reconciler(
+            context.session_factory, self, every=context.settings.reconcile_seconds, lease=lease
+        )
         self._pull_actor = self._declare("pull_data", self._run_pull)
         self._push_actor = self._declare("push_data", self._run_push)
         self._sync_actor = self._declare("sync_expenses", self._run_sync)
-        self._delivery_actor = self._declare("deliver_webhook", self._run_delivery)
-        webhook_events.announce_after_commit(context.session_factory, self._announce)
 
     def _declare(self, name: str, fn: Callable[[str], None]) -> dramatiq.Actor[[str], None]:
         return dramatiq.Actor(
             fn,
             broker=self.broker,
             actor_name=name,
-            queue_name=QUEUE,
+            queue_name=self.queue,
             priority=0,
             options={"max_retries": 0},
         )
@@ -86,12 +104,6 @@ class Executor:
     def sync(self, sync_id: uuid.UUID, *, delay_ms: int = 0) -> None:
         self._sync_actor.send_with_options(args=(str(sync_id),), delay=delay_ms or None)
 
-    def deliver(self, delivery_id: uuid.UUID, *, delay_ms: int = 0) -> None:
-        self._delivery_actor.send_with_options(args=(str(delivery_id),), delay=delay_ms or None)
-
-    def _announce(self, delivery_id: uuid.UUID, due: datetime) -> None:
-        self.deliver(delivery_id, delay_ms=_delay_until(due, datetime.now(UTC)))
-
     # -- actors -----------------------------------------------------------------------
 
     def _run_pull(self, operation_id: str) -> None:
@@ -106,14 +118,14 @@ class Executor:
 
     def _run_sync(self, sync_id: str) -> None:
         parsed = uuid.UUID(sync_id)
-        outcome = engine.run_sync(self.context.session_factory, self.context.settings, parsed)
+        with self._leases.holding(parsed):
+            outcome = engine.run_sync(self.context.session_factory, self.context.settings, parsed)
         self._again(outcome, lambda delay: self.sync(parsed, delay_ms=delay))
-
-    def _run_delivery(self, delivery_id: str) -> None:
-        parsed = uuid.UUID(delivery_id)
-        context = self.context
-        outcome = deliveries.run_delivery(context.session_factory, context.settings, parsed)
-        self._again(outcome, lambda delay: self.deliver(parsed, delay_ms=delay))
+        if outcome.retry_in is None:
+            with UnitOfWork(self.context.session_factory) as uow:
+                following = reconciler.next_in_line(uow.session, parsed)
+            if following is not None:
+                self.sync(following)
 
     @staticmethod
     def _again(outcome: Outcome, send: Callable[[int], None]) -> None:
@@ -142,25 +154,28 @@ class Executor:
             log.info(
                 "resumed %d pulls, %d pushes and %d syncs", len(pulls), len(pushes), len(syncs)
             )
-        return len(pulls) + len(pushes) + len(syncs) + self._resume_deliveries(now)
+        return len(pulls) + len(pushes) + len(syncs)
 
-    def _resume_deliveries(self, now: datetime) -> int:
-        with UnitOfWork(self.context.session_factory) as uow:
-            pending = webhook_events.pending_deliveries(uow.session)
-        for delivery_id, when in pending:
-            self.deliver(delivery_id, delay_ms=_delay_until(when, now))
-        return len(pending)
+    def reconcile(self) -> int:
+        """Re-send the work nobody is doing (see ``sync.reconciler``); return how many."""
+        return self._reconciler.run_once()
 
     def start_worker(self, threads: int = 2) -> None:
+        """Run the actors in this process, with the reconciler and the lease keeper."""
         # worker_timeout is how often idle threads look for work (ms); short, so stop() is quick.
         self._worker = dramatiq.Worker(
-            self.broker, queues={QUEUE}, worker_threads=threads, worker_timeout=100
+            self.broker, queues={self.queue}, worker_threads=threads, worker_timeout=100
         )
         self._worker.start()
+        self._leases.start()
+        self._reconciler.start()
 
     def stop(self) -> None:
+        """Stop looking for work, let the running messages finish, then disconnect."""
         if self._worker is not None:
+            self._reconciler.stop()
             self._worker.stop()
+            self._leases.stop()
             self._worker = None
         self.broker.close()
 

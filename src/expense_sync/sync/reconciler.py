@@ -1,0 +1,219 @@
+"""The reconciler and the lease keeper: work nobody is doing is handed out again.
+
+Messages only say "this row is waiting"; the row decides. So a message can be lost (a
+worker killed while holding it, a broker restarted without its data) or duplicated, and
+neither may lose or repeat work. Every worker process (and the embedded worker in
+``serve``) runs:
+
+- a **reconciler** loop that, every ``Settings.reconcile_seconds``, re-sends
+  - for each company, the first unfinished sync in line, if its lease has expired
+    (its worker died) or nobody has held it for a whole lease (its message was lost).
+    A sync waiting for its backoff holds its lease until the next try, so it is left
+    alone; syncs behind the first are woken by the run that finishes the one ahead.
+  - every unfinished pull and push operation that has been due for a whole lease
+    without finishing.
+  Waiting a whole lease before presuming a message lost keeps a long queue from being
+  flooded with copies; the copies that are sent are harmless, because actors are
+  idempotent and the lease decides who runs a sync.
+- a **lease keeper** that renews, every third of a lease, the leases of the syncs this
+  process is running, so a live worker never loses a long sync to another. (If a beat
+  lands in the instant between a run setting its backoff and the run returning, the
+  backoff becomes a lease long: a delay, never a loss or a repeat.)
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from expense_sync.services import manage_data, push
+from expense_sync.storage.models import PullOperation, PushOperation, Sync
+from expense_sync.storage.uow import UnitOfWork
+
+log = logging.getLogger("expense_sync.reconciler")
+
+
+class Sender(Protocol):
+    """Where re-sent work goes: the executor."""
+
+    def sync(self, sync_id: uuid.UUID, *, delay_ms: int = 0) -> None: ...
+    def pull(self, operation_id: uuid.UUID, *, delay_ms: int = 0) -> None: ...
+    def push(self, operation_id: uuid.UUID, *, delay_ms: int = 0) -> None: ...
+
+
+@dataclass(frozen=True)
+class Stale:
+    syncs: list[uuid.UUID]
+    pulls: list[uuid.UUID]
+    pushes: list[uuid.UUID]
+
+    def __len__(self) -> int:
+        return len(self.syncs) + len(self.pulls) + len(self.pushes)
+
+
+def stale_work(session: Session, now: datetime, lease: timedelta) -> Stale:
+    """Work that should be running and, as far as the database can tell, is not."""
+    presumed_lost = now - lease
+    unfinished = (
+        select(Sync.id, Sync.company_id, Sync.lease_expires, Sync.requested)
+        .where(Sync.completed.is_(None))
+        .order_by(Sync.company_id, Sync.requested)
+    )
+    syncs, seen = [], set()
+    for sync_id, company_id, lease_expires, requested in session.execute(unfinished):
+        if company_id in seen:
+            continue  # only the first in line may run; the rest wait for it
+        seen.add(company_id)
+        expired = lease_expires is not None and lease_expires <= now  # its worker died
+        lost = lease_expires is None and requested <= presumed_lost  # its message was lost
+        if expired or lost:
+            syncs.append(sync_id)
+    return Stale(
+        syncs=syncs,
+        pulls=_due(session, PullOperation, manage_data.FINISHED, presumed_lost),
+        pushes=_due(session, PushOperation, push.FINISHED, presumed_lost),
+    )
+
+
+def _due(
+    session: Session,
+    model: type[PullOperation] | type[PushOperation],
+    finished: set[str],
+    presumed_lost: datetime,
+) -> list[uuid.UUID]:
+    statement = select(model.id).where(
+        model.status.not_in(finished),
+        or_(
+            and_(model.next_attempt.is_(None), model.requested <= presumed_lost),
+            model.next_attempt <= presumed_lost,
+        ),
+    )
+    return list(session.scalars(statement))
+
+
+def next_in_line(session: Session, sync_id: uuid.UUID) -> uuid.UUID | None:
+    """After a run of ``sync_id``: if that sync is finished, its company's next sync."""
+    company_id = session.scalar(
+        select(Sync.company_id).where(Sync.id == sync_id, Sync.completed.is_not(None))
+    )
+    if company_id is None:
+        return None
+    return session.scalar(
+        select(Sync.id)
+        .where(Sync.company_id == company_id, Sync.completed.is_(None))
+        .order_by(Sync.requested)
+        .limit(1)
+    )
+
+
+def renew_leases(session: Session, sync_ids: list[uuid.UUID], until: datetime) -> None:
+    """Extend the live leases of unfinished syncs this process is running."""
+    now = datetime.now(UTC)
+    session.execute(
+        update(Sync)
+        .where(Sync.id.in_(sync_ids), Sync.completed.is_(None), Sync.lease_expires > now)
+        .values(lease_expires=until)
+    )
+
+
+class _Loop:
+    """A daemon thread that calls ``beat`` every ``every`` seconds until stopped."""
+
+    def __init__(self, name: str, every: float) -> None:
+        self.every = every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            try:
+                self.beat()
+            except Exception:  # the database went away: log, and try again next beat
+                log.exception("%s failed; trying again in %.0f s", self._thread.name, self.every)
+
+    def beat(self) -> None:
+        raise NotImplementedError
+
+
+class Reconciler(_Loop):
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        sender: Sender,
+        *,
+        every: float,
+        lease: timedelta,
+    ) -> None:
+        super().__init__("reconciler", every)
+        self.session_factory = session_factory
+        self.sender = sender
+        self.lease = lease
+
+    def beat(self) -> None:
+        self.run_once()
+
+    def run_once(self) -> int:
+        """Re-send every piece of stale work once; return how many were sent."""
+        with UnitOfWork(self.session_factory) as uow:
+            stale = stale_work(uow.session, datetime.now(UTC), self.lease)
+        for sync_id in stale.syncs:
+            self.sender.sync(sync_id)
+        for pull_id in stale.pulls:
+            self.sender.pull(pull_id)
+        for push_id in stale.pushes:
+            self.sender.push(push_id)
+        if stale:
+            log.info(
+                "reconciler re-sent %d syncs, %d pulls and %d pushes",
+                len(stale.syncs),
+                len(stale.pulls),
+                len(stale.pushes),
+            )
+        return len(stale)
+
+
+class LeaseKeeper(_Loop):
+    def __init__(self, session_factory: sessionmaker[Session], lease: timedelta) -> None:
+        super().__init__("lease-keeper", lease.total_seconds() / 3)
+        self.session_factory = session_factory
+        self.lease = lease
+        self._running: dict[uuid.UUID, int] = {}
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def holding(self, sync_id: uuid.UUID) -> Iterator[None]:
+        """Keep the lease of ``sync_id`` alive while this block runs it."""
+        with self._lock:
+            self._running[sync_id] = self._running.get(sync_id, 0) + 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._running[sync_id] -= 1
+                if not self._running[sync_id]:
+                    del self._running[sync_id]
+
+    def beat(self) -> None:
+        with self._lock:
+            running = list(self._running)
+        if running:
+            with UnitOfWork(self.session_factory) as uow:
+                renew_leases(uow.session, running, datetime.now(UTC) + self.lease)
+                uow.commit()
