@@ -118,9 +118,9 @@ class AdjustmentTransaction(Model):
 class CompanyConfiguration(Model):
     """Where expenses post by default: the card's bank account, a supplier, a customer."""
 
-    bank_account: Ref = Ref()
-    supplier: Ref = Ref()
-    customer: Ref = Ref()
+    bank_account: Ref
+    supplier: Ref
+    customer: Ref
 
 
 class MappingOptions(Model):
