@@ -7,7 +7,6 @@ from decimal import Decimal
 from tests.integration.test_expenses import (
     BASE,
     CARD,
-    books,  # noqa: F401 (fixture)
     expense,
     finished,
     outcomes,
@@ -17,7 +16,7 @@ from tests.integration.test_expenses import (
 from tests.integration.test_ledger_data import Books
 
 
-def test_a_dataset_syncs_only_when_named_and_only_once(books: Books) -> None:  # noqa: F811
+def test_a_dataset_syncs_only_when_named_and_only_once(books: Books) -> None:
     payment = expense()
     transfer_in = expense(
         type="TransferIn", lines=[{"netAmount": 250, "accountRef": {"id": "Assets:Bank:Checking"}}]
@@ -56,7 +55,7 @@ def test_a_dataset_syncs_only_when_named_and_only_once(books: Books) -> None:  #
     assert len(books.get(f"{BASE}/syncs/list/status")) == 1
 
 
-def test_two_datasets_sync_together_and_bad_ones_are_named(books: Books) -> None:  # noqa: F811
+def test_two_datasets_sync_together_and_bad_ones_are_named(books: Books) -> None:
     first = send(books, "POST", "/data/expense-transactions", {"items": [expense()]})
     second = send(books, "POST", "/data/expense-transactions", {"items": [expense(), expense()]})
     ids = [first.json()["datasetId"], second.json()["datasetId"]]
@@ -77,7 +76,7 @@ def test_two_datasets_sync_together_and_bad_ones_are_named(books: Books) -> None
     assert len(postings_by_id(books)) == 3
 
 
-def test_dataset_problems_name_the_item_and_store_nothing(books: Books) -> None:  # noqa: F811
+def test_dataset_problems_name_the_item_and_store_nothing(books: Books) -> None:
     good = expense()
     bad = expense(lines=[{"netAmount": 10, "accountRef": {"id": "Expenses:Nope"}}])
     refused = send(books, "POST", "/data/expense-transactions", {"items": [good, bad]})

@@ -7,34 +7,16 @@ from collections import Counter
 from decimal import Decimal
 from typing import Any
 
-import pytest
 from beancount import loader
 from beancount.core import data
 from fastapi.testclient import TestClient
 
 from tests.conftest import Tenant
+from tests.integration.conftest import CARD
 from tests.integration.test_ledger_data import Books
 from tests.waiting import wait_for
 
-CARD = "Liabilities:CreditCard:Corporate"
 BASE = "/sync/expenses"
-
-
-@pytest.fixture
-def books(api: TestClient, tenant: Tenant) -> Books:
-    books = Books(api, tenant)
-    books.refresh()
-    saved = books.api.post(
-        f"{books.company}{BASE}/config",
-        headers=books.headers,
-        json={
-            "bankAccount": {"id": CARD},
-            "supplier": {"id": None},
-            "customer": {"id": None},
-        },
-    )
-    assert saved.status_code == 200, saved.text
-    return books
 
 
 def expense(**overrides: Any) -> dict[str, Any]:
