@@ -16,6 +16,10 @@
 - ``COMPANY_CONCURRENCY`` (10): requests in flight per company at once.
 - ``SECRET_KEY`` (generated into the data dir): Fernet key sealing connection secrets;
   set it explicitly when several processes share one database.
+- ``WEBHOOK_RETRY_FIRST_DELAY`` (5 s), ``WEBHOOK_RETRY_MAX_DELAY`` (3600 s),
+  ``WEBHOOK_RETRY_WINDOW`` (259200 s = 3 days): a webhook delivery that fails is tried
+  again after an exponential, jittered delay from the first up to the max, until the
+  event is older than the window; then it is marked Failed.
 """
 
 from __future__ import annotations
@@ -41,6 +45,9 @@ class Settings(BaseSettings):
     daily_quota: int = Field(default=1000, ge=1)
     company_concurrency: int = Field(default=10, ge=1)
     secret_key: str = ""
+    webhook_retry_first_delay: float = Field(default=5.0, gt=0)
+    webhook_retry_max_delay: float = Field(default=3600.0, gt=0)
+    webhook_retry_window: float = Field(default=3 * 24 * 3600.0, gt=0)
 
     @cached_property
     def secret_key_bytes(self) -> bytes:

@@ -13,6 +13,7 @@ from expense_sync import __version__
 from expense_sync.api import (
     accounts,
     api_keys,
+    attachments,
     companies,
     company_info,
     connections,
@@ -29,8 +30,13 @@ from expense_sync.api.errors import error_body, install_error_handlers
 from expense_sync.api.idempotency import IdempotencyMiddleware
 from expense_sync.api.runtime import Runtime
 from expense_sync.config import Settings
+from expense_sync.connectors.catalog import listed_manifests
 from expense_sync.web import link
 
+# The largest upload any platform accepts, with room for the multipart framing.
+UPLOAD_LIMIT = max(m.attachments.max_bytes for m in listed_manifests() if m.attachments) + (
+    attachments.MULTIPART_OVERHEAD
+)
 DESCRIPTION = """\
 expense-sync speaks Codat's Sync for Expenses API: point a Codat client at this server.
 Authenticate with `Authorization: Basic <base64 of your API key>`.
@@ -71,13 +77,14 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         contacts,
         company_info,
         expenses,
+        attachments,
     ):
         app.include_router(module.router)
     app.include_router(link.router)
     install_error_handlers(app)
     # The last added runs first: correlation ids and body limits wrap idempotency.
     app.add_middleware(IdempotencyMiddleware, runtime=runtime, error_body=error_body)
-    app.add_middleware(RequestLogMiddleware, error_body=error_body)
+    app.add_middleware(RequestLogMiddleware, error_body=error_body, max_upload=UPLOAD_LIMIT)
     app.openapi = lambda: _openapi_without_422(app)  # type: ignore[method-assign]
     return app
 

@@ -29,18 +29,22 @@ class BodyTooLarge(Exception):
 
 class RequestLogMiddleware:
     """Gives every request a correlation id (honouring ``X-Correlation-Id``), returns it in
-    the ``X-Correlation-Id`` header, refuses bodies over ``max_body`` bytes with 413, turns
-    any unhandled exception into a 500 ErrorMessage, and logs each request as JSON."""
+    the ``X-Correlation-Id`` header, refuses bodies over ``max_body`` bytes with 413 (file
+    uploads, whose path ends in ``/attachments``, over ``max_upload``: the upload route
+    checks each platform's own limit), turns any unhandled exception into a 500
+    ErrorMessage, and logs each request as JSON."""
 
     def __init__(
         self,
         app: ASGIApp,
         error_body: Callable[[int, str, bool], bytes],
         max_body: int = MAX_BODY_BYTES,
+        max_upload: int = MAX_BODY_BYTES,
     ) -> None:
         self.app = app
         self.error_body = error_body
         self.max_body = max_body
+        self.max_upload = max_upload
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -54,13 +58,14 @@ class RequestLogMiddleware:
         status = 500
         response_started = False
         received = 0
+        limit = self.max_upload if scope["path"].endswith("/attachments") else self.max_body
 
         async def limited_receive() -> Message:
             nonlocal received
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body:
+                if received > limit:
                     raise BodyTooLarge
             return message
 
@@ -77,7 +82,7 @@ class RequestLogMiddleware:
 
         try:
             declared = int(headers.get(b"content-length", b"0") or 0)
-            if declared > self.max_body:
+            if declared > limit:
                 raise BodyTooLarge
             await self.app(scope, limited_receive, send_with_id)
         except BodyTooLarge:
@@ -85,7 +90,7 @@ class RequestLogMiddleware:
                 await self._error(
                     send_with_id,
                     413,
-                    f"The request body is larger than {self.max_body} bytes.",
+                    f"The request body is larger than {limit} bytes.",
                     retryable=False,
                 )
         except Exception:

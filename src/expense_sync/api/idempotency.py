@@ -1,9 +1,17 @@
-"""The ``Idempotency-Key`` header on every POST, PUT and PATCH (services/idempotency.py)."""
+"""The ``Idempotency-Key`` header on every POST, PUT and PATCH (services/idempotency.py).
+
+The body is read whole before the request is claimed (its hash is part of the key's
+fingerprint), so it is spooled: up to ``IN_MEMORY`` bytes in memory, beyond that in a
+temporary file, and replayed to the app from there in chunks. A 200 MB receipt sent with
+a key costs disk, not memory.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import tempfile
 from collections.abc import Callable
+from typing import IO, Any
 
 import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -15,6 +23,8 @@ from expense_sync.services import idempotency
 from expense_sync.services.clients import hash_key
 
 WRITES = {"POST", "PUT", "PATCH"}
+IN_MEMORY = 1024 * 1024
+CHUNK = 64 * 1024
 
 
 def _owner(authorization: bytes | None) -> str:
@@ -25,6 +35,38 @@ def _owner(authorization: bytes | None) -> str:
         )
     except Unauthorized:
         return hash_key("")  # the request gets its 401 from the app; nothing is kept for it
+
+
+def _boundary(content_type: bytes) -> bytes:
+    kind, _, params = content_type.partition(b";")
+    if kind.strip().lower() != b"multipart/form-data":
+        return b""
+    for param in params.split(b";"):
+        name, _, value = param.strip().partition(b"=")
+        if name.lower() == b"boundary":
+            return value.strip(b'"')
+    return b""
+
+
+class BodyHash:
+    """Hashes a body as it streams in, leaving out a multipart boundary: a client that
+    retries an upload re-encodes it under a new random boundary, and that is still the
+    same request."""
+
+    def __init__(self, digest: Any, boundary: bytes) -> None:
+        self.digest, self.boundary, self.tail = digest, boundary, b""
+
+    def update(self, chunk: bytes) -> None:
+        if not self.boundary:
+            self.digest.update(chunk)
+            return
+        text = (self.tail + chunk).replace(self.boundary, b"")
+        keep = len(self.boundary) - 1  # the start of a boundary split across chunks
+        self.digest.update(text[: len(text) - keep] if len(text) > keep else b"")
+        self.tail = text[len(text) - keep :] if len(text) > keep else text
+
+    def finish(self) -> None:
+        self.digest.update(self.tail)
 
 
 class IdempotencyMiddleware:
@@ -45,22 +87,38 @@ class IdempotencyMiddleware:
         if not key or len(key) > 255 or not key.isprintable():
             await self._answer(send, 400, "Idempotency-Key must be 1 to 255 printable characters.")
             return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
-        fingerprint = hashlib.sha256(
-            b"\n".join(
-                [
-                    scope["method"].encode(),
-                    scope["path"].encode(),
-                    scope.get("query_string", b""),
-                    body,
-                ]
+        with tempfile.SpooledTemporaryFile(max_size=IN_MEMORY) as body:
+            digest = hashlib.sha256(
+                b"\n".join(
+                    [
+                        scope["method"].encode(),
+                        scope["path"].encode(),
+                        scope.get("query_string", b""),
+                    ]
+                )
+                + b"\n"
             )
-        ).hexdigest()
+            hashed = BodyHash(digest, _boundary(headers.get(b"content-type", b"")))
+            while True:
+                message = await receive()
+                chunk = message.get("body", b"")
+                hashed.update(chunk)
+                body.write(chunk)
+                if not message.get("more_body"):
+                    break
+            hashed.finish()
+            body.seek(0)
+            await self._claimed(scope, send, headers, key, digest.hexdigest(), body)
+
+    async def _claimed(
+        self,
+        scope: Scope,
+        send: Send,
+        headers: dict[bytes, bytes],
+        key: str,
+        fingerprint: str,
+        body: IO[bytes],
+    ) -> None:
         owner = _owner(headers.get(b"authorization"))
         factory = self.runtime.session_factory
         claim = await anyio.to_thread.run_sync(idempotency.claim, factory, owner, key, fingerprint)
@@ -92,15 +150,17 @@ class IdempotencyMiddleware:
             return
         await self._run(scope, body, send, owner, key)
 
-    async def _run(self, scope: Scope, body: bytes, send: Send, owner: str, key: str) -> None:
+    async def _run(self, scope: Scope, body: IO[bytes], send: Send, owner: str, key: str) -> None:
         sent = False
 
         async def replay_body() -> Message:
             nonlocal sent
             if sent:
                 return {"type": "http.disconnect"}
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
+            chunk = body.read(CHUNK)
+            more = len(chunk) == CHUNK
+            sent = not more
+            return {"type": "http.request", "body": chunk, "more_body": more}
 
         status, content_type, chunks = 500, None, []
 

@@ -37,10 +37,10 @@ from dramatiq.brokers.stub import StubBroker
 from sqlalchemy.orm import Session, sessionmaker
 
 from expense_sync.config import Settings
-from expense_sync.services import manage_data, push
+from expense_sync.services import attachments, manage_data, push, webhook_events
 from expense_sync.services.jobs import Outcome
 from expense_sync.storage.uow import UnitOfWork
-from expense_sync.sync import engine, reconciler
+from expense_sync.sync import deliveries, engine, reconciler
 
 log = logging.getLogger("expense_sync.executor")
 
@@ -82,6 +82,9 @@ class Executor:
         self._pull_actor = self._declare("pull_data", self._run_pull)
         self._push_actor = self._declare("push_data", self._run_push)
         self._sync_actor = self._declare("sync_expenses", self._run_sync)
+        self._delivery_actor = self._declare("deliver_webhook", self._run_delivery)
+        self._attach_actor = self._declare("attach_document", self._run_attach)
+        webhook_events.announce_after_commit(context.session_factory, self._announce)
 
     def _declare(self, name: str, fn: Callable[[str], None]) -> dramatiq.Actor[[str], None]:
         return dramatiq.Actor(
@@ -104,6 +107,15 @@ class Executor:
     def sync(self, sync_id: uuid.UUID, *, delay_ms: int = 0) -> None:
         self._sync_actor.send_with_options(args=(str(sync_id),), delay=delay_ms or None)
 
+    def deliver(self, delivery_id: uuid.UUID, *, delay_ms: int = 0) -> None:
+        self._delivery_actor.send_with_options(args=(str(delivery_id),), delay=delay_ms or None)
+
+    def attach(self, attachment_id: uuid.UUID, *, delay_ms: int = 0) -> None:
+        self._attach_actor.send_with_options(args=(str(attachment_id),), delay=delay_ms or None)
+
+    def _announce(self, delivery_id: uuid.UUID, due: datetime) -> None:
+        self.deliver(delivery_id, delay_ms=_delay_until(due, datetime.now(UTC)))
+
     # -- actors -----------------------------------------------------------------------
 
     def _run_pull(self, operation_id: str) -> None:
@@ -124,8 +136,24 @@ class Executor:
         if outcome.retry_in is None:
             with UnitOfWork(self.context.session_factory) as uow:
                 following = reconciler.next_in_line(uow.session, parsed)
+                landed = attachments.waiting_attachments(uow.session, parsed)
             if following is not None:
                 self.sync(following)
+            for attachment_id in landed:  # receipts wait for their transaction to land
+                self.attach(attachment_id)
+
+    def _run_attach(self, attachment_id: str) -> None:
+        parsed = uuid.UUID(attachment_id)
+        outcome = attachments.run_attach(
+            self.context.session_factory, self.context.settings, parsed
+        )
+        self._again(outcome, lambda delay: self.attach(parsed, delay_ms=delay))
+
+    def _run_delivery(self, delivery_id: str) -> None:
+        parsed = uuid.UUID(delivery_id)
+        context = self.context
+        outcome = deliveries.run_delivery(context.session_factory, context.settings, parsed)
+        self._again(outcome, lambda delay: self.deliver(parsed, delay_ms=delay))
 
     @staticmethod
     def _again(outcome: Outcome, send: Callable[[int], None]) -> None:
@@ -141,11 +169,14 @@ class Executor:
             pulls = manage_data.unfinished_pulls(uow.session)
             pushes = push.unfinished_pushes(uow.session)
             syncs = engine.unfinished_syncs(uow.session)
+            receipts = attachments.waiting_attachments(uow.session)
             if isinstance(self.broker, StubBroker):  # embedded: no other worker holds a lease
                 engine.release_leases(uow.session)
                 uow.commit()
         for sync_id in syncs:
             self.sync(sync_id)
+        for attachment_id in receipts:
+            self.attach(attachment_id)
         for pull_id, when in pulls:
             self.pull(pull_id, delay_ms=_delay_until(when, now))
         for push_id, when in pushes:
@@ -154,7 +185,15 @@ class Executor:
             log.info(
                 "resumed %d pulls, %d pushes and %d syncs", len(pulls), len(pushes), len(syncs)
             )
-        return len(pulls) + len(pushes) + len(syncs)
+        resumed = len(pulls) + len(pushes) + len(syncs) + len(receipts)
+        return resumed + self._resume_deliveries(now)
+
+    def _resume_deliveries(self, now: datetime) -> int:
+        with UnitOfWork(self.context.session_factory) as uow:
+            pending = webhook_events.pending_deliveries(uow.session)
+        for delivery_id, when in pending:
+            self.deliver(delivery_id, delay_ms=_delay_until(when, now))
+        return len(pending)
 
     def reconcile(self) -> int:
         """Re-send the work nobody is doing (see ``sync.reconciler``); return how many."""

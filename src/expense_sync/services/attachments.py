@@ -1,0 +1,223 @@
+"""Receipts: kept under the data directory, attached to the ledger record once it landed.
+
+An upload is checked against the company's accounting platform before it is read
+(``upload_target``: the transaction is in the sync, it is not a transfer or adjustment,
+and the platform takes attachments), streamed to ``<data-dir>/attachments/incoming`` by
+the API, then ``store`` moves it to ``attachments/<company>/<attachment id>/<file name>``
+and records it. Attaching is background work (``run_attach``): it waits until the
+transaction is ``Completed``, asks the connector to attach the file to the record posted
+under the transaction's id (idempotent on the attachment id, so a retry after a crash
+attaches once), and keeps the outcome on the row: ``Attached`` with the ledger's
+reference, or ``Failed`` with the platform's message. An upstream outage retries with
+backoff; a transaction that fails its sync keeps its receipt ``Pending`` until a later
+sync posts it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from expense_sync.config import Settings
+from expense_sync.connectors.base import (
+    AttachmentLimits,
+    ConnectorError,
+    Document,
+    RetriableConnectorError,
+)
+from expense_sync.domain.errors import InvalidRequest, NotFound
+from expense_sync.domain.expenses import canonical_id
+from expense_sync.services.books import find_accounting_connection, open_books
+from expense_sync.services.companies import get_company
+from expense_sync.services.connections import manifest_of
+from expense_sync.services.jobs import Outcome
+from expense_sync.services.retry import next_attempt_at, retry_delay
+from expense_sync.storage.models import Attachment, ExpenseTransaction, Sync, SyncItem
+from expense_sync.storage.uow import UnitOfWork
+
+NOT_ATTACHABLE = ("transfer", "adjustment")
+FOLDER = "attachments"
+
+
+@dataclass(frozen=True)
+class UploadTarget:
+    company_id: uuid.UUID
+    sync_id: uuid.UUID
+    transaction_row_id: uuid.UUID
+    transaction_id: str
+    limits: AttachmentLimits
+
+
+def incoming_dir(settings: Settings) -> Path:
+    return settings.data_dir / FOLDER / "incoming"
+
+
+def upload_target(
+    session: Session,
+    client_id: uuid.UUID,
+    company_id: uuid.UUID,
+    sync_id: uuid.UUID,
+    transaction_id: str,
+) -> UploadTarget:
+    """Where an upload goes and what it may be, or the reason it may not be sent at all."""
+    company = get_company(session, client_id, company_id)
+    sync = session.get(Sync, sync_id)
+    if sync is None or sync.company_id != company.id:
+        raise NotFound("Sync", sync_id)
+    wanted = canonical_id(transaction_id) or transaction_id
+    row = session.scalar(
+        select(ExpenseTransaction)
+        .join(SyncItem, SyncItem.transaction_row_id == ExpenseTransaction.id)
+        .where(SyncItem.sync_id == sync.id, ExpenseTransaction.transaction_id == wanted)
+    )
+    if row is None:
+        raise NotFound(f"Transaction in sync {sync_id}", transaction_id)
+    if row.kind in NOT_ATTACHABLE:
+        raise InvalidRequest.for_field(
+            "transactionId",
+            f"Attachments are not supported for {row.kind} transactions (as in Codat's "
+            "contract); attach the receipt to an expense or reimbursable expense.",
+        )
+    connection = find_accounting_connection(session, company.id)
+    if connection is None:
+        raise InvalidRequest.for_field(
+            "companyId",
+            "The company has no linked accounting connection to attach receipts to; link one.",
+        )
+    limits = manifest_of(connection).attachments
+    if limits is None:
+        raise InvalidRequest.for_field(
+            "file", f"{manifest_of(connection).name} does not accept attachments."
+        )
+    return UploadTarget(company.id, sync.id, row.id, row.transaction_id, limits)
+
+
+def store(
+    session: Session,
+    settings: Settings,
+    target: UploadTarget,
+    path: Path,
+    file_name: str,
+    content_type: str,
+    size: int,
+    sha256: str,
+    on_commit: Callable[[Callable[[], None]], None],
+    enqueue: Callable[[uuid.UUID], None],
+) -> Attachment:
+    """Keep a received file for ``target`` and queue its attaching after commit."""
+    attachment = Attachment(
+        id=uuid.uuid4(),
+        company_id=target.company_id,
+        sync_id=target.sync_id,
+        transaction_row_id=target.transaction_row_id,
+        file_name=file_name,
+        content_type=content_type,
+        size=size,
+        sha256=sha256,
+        status="Pending",
+    )
+    relative = Path(FOLDER, str(target.company_id), str(attachment.id), file_name)
+    final = settings.data_dir / relative
+    final.parent.mkdir(parents=True, exist_ok=True)
+    path.replace(final)
+    attachment.path = str(relative)
+    session.add(attachment)
+    session.flush()
+    attachment_id = attachment.id
+    on_commit(lambda: enqueue(attachment_id))
+    return attachment
+
+
+def run_attach(
+    session_factory: sessionmaker[Session], settings: Settings, attachment_id: uuid.UUID
+) -> Outcome:
+    """Attach one stored receipt to its transaction's ledger record, if it has landed."""
+    with UnitOfWork(session_factory) as uow:
+        session = uow.session
+        attachment = session.get(Attachment, attachment_id)
+        if attachment is None or attachment.status != "Pending":
+            return Outcome()
+        row = session.get(ExpenseTransaction, attachment.transaction_row_id)
+        assert row is not None
+        if row.status != "Completed":
+            return Outcome()  # the sync that posts the transaction sends it again
+        connection = find_accounting_connection(session, attachment.company_id)
+        if connection is None:
+            return Outcome()
+        books = open_books(session, settings, connection)
+        key = row.transaction_id
+        document = Document(
+            id=str(attachment.id),
+            file_name=attachment.file_name,
+            content_type=attachment.content_type,
+            path=settings.data_dir / attachment.path,
+            size=attachment.size,
+            sha256=attachment.sha256,
+        )
+    now = datetime.now(UTC)
+    try:
+        reference = books.attach(key, document)
+    except RetriableConnectorError as error:
+        return _retry_later(session_factory, attachment_id, error.message, now)
+    except ConnectorError as error:
+        _end(session_factory, attachment_id, "Failed", None, error.message)
+        return Outcome()
+    _end(session_factory, attachment_id, "Attached", reference, None)
+    return Outcome()
+
+
+def _end(
+    session_factory: sessionmaker[Session],
+    attachment_id: uuid.UUID,
+    status: str,
+    reference: str | None,
+    message: str | None,
+) -> None:
+    with UnitOfWork(session_factory) as uow:
+        attachment = uow.session.get(Attachment, attachment_id)
+        assert attachment is not None
+        attachment.status, attachment.reference = status, reference
+        attachment.error_message = message
+        attachment.attached = datetime.now(UTC) if status == "Attached" else None
+        attachment.next_attempt = None
+        uow.commit()
+
+
+def _retry_later(
+    session_factory: sessionmaker[Session], attachment_id: uuid.UUID, message: str, now: datetime
+) -> Outcome:
+    with UnitOfWork(session_factory) as uow:
+        attachment = uow.session.get(Attachment, attachment_id)
+        assert attachment is not None
+        attachment.attempts += 1
+        delay = retry_delay(attachment.attempts)
+        if delay is None:
+            attachment.status = "Failed"
+            attachment.error_message = f"Gave up after {attachment.attempts} tries: {message}"
+        else:
+            attachment.error_message = f"{message} (try {attachment.attempts})"
+            attachment.next_attempt = next_attempt_at(now, delay)
+        uow.commit()
+    return Outcome(retry_in=delay)
+
+
+def waiting_attachments(session: Session, sync_id: uuid.UUID | None = None) -> list[uuid.UUID]:
+    """Receipts still to attach whose transaction has landed (of one sync's transactions,
+    or all): what to send after a sync finishes, and at start-up."""
+    statement = (
+        select(Attachment.id)
+        .join(ExpenseTransaction, ExpenseTransaction.id == Attachment.transaction_row_id)
+        .where(Attachment.status == "Pending", ExpenseTransaction.status == "Completed")
+    )
+    if sync_id is not None:
+        landed = select(SyncItem.transaction_row_id).where(
+            SyncItem.sync_id == sync_id, SyncItem.status == "Completed"
+        )
+        statement = statement.where(Attachment.transaction_row_id.in_(landed))
+    return list(session.scalars(statement.order_by(Attachment.created)))
