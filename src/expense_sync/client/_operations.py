@@ -25,6 +25,7 @@ import os
 import re
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import IO, Any, Generic, TypeVar, cast, overload
 from urllib.parse import quote
@@ -56,20 +57,23 @@ class Upload:
     filename: str | None = None
     content_type: str = "application/octet-stream"
 
-    def files(self, field: str) -> Callable[[], Files]:
-        """A fresh multipart part for each attempt: a path is re-opened, a file rewound."""
+    def files(self, field: str) -> Callable[[ExitStack], Files]:
+        """A fresh multipart part for each attempt: a path is re-opened (and closed after
+        the attempt), a file object rewound to where it was when the call began."""
         source = self.source
         if isinstance(source, bytes):
             name = self.filename or "upload"
-            return lambda: {field: (name, source, self.content_type)}
+            return lambda _: {field: (name, source, self.content_type)}
         if isinstance(source, str | os.PathLike):
             path = os.fspath(source)
             name = self.filename or os.path.basename(path)
-            return lambda: {field: (name, open(path, "rb"), self.content_type)}
+            return lambda opened: {
+                field: (name, opened.enter_context(open(path, "rb")), self.content_type)
+            }
         stream, start = source, source.tell() if source.seekable() else None
         name = self.filename or os.path.basename(str(getattr(source, "name", "upload")))
 
-        def rewound() -> Files:
+        def rewound(_: ExitStack) -> Files:
             if start is not None:
                 stream.seek(start)
             return {field: (name, stream, self.content_type)}

@@ -16,6 +16,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,7 +39,8 @@ class Prepared:
     params: dict[str, str] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
     content: bytes | None = None
-    files: Callable[[], Files] | None = None  # rebuilt for every attempt
+    # Rebuilt for every attempt; files it opens are registered on the stack to be closed.
+    files: Callable[[ExitStack], Files] | None = None
 
 
 @dataclass
@@ -54,6 +56,8 @@ class Core:
     debug_logger: logging.Logger | None
     owns_client: bool = False
     owns_async_client: bool = False
+    # The clock and the sleeps are swapped together by tests that check retry timing.
+    clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
     async_sleep: Callable[[float], Any] = asyncio.sleep
 
@@ -78,7 +82,11 @@ class Core:
             self.async_client, self.owns_async_client = None, False
 
     def _build(
-        self, client: httpx.Client | httpx.AsyncClient, call: Prepared, timeout_ms: int | None
+        self,
+        client: httpx.Client | httpx.AsyncClient,
+        call: Prepared,
+        timeout_ms: int | None,
+        opened: ExitStack,
     ) -> httpx.Request:
         timeout_ms = timeout_ms if timeout_ms is not None else self.timeout_ms
         return client.build_request(
@@ -92,7 +100,7 @@ class Core:
                 **call.headers,
             },
             content=call.content,
-            files=call.files() if call.files else None,
+            files=call.files(opened) if call.files else None,
             timeout=timeout_ms / 1000 if timeout_ms is not None else httpx.USE_CLIENT_DEFAULT,
         )
 
@@ -103,9 +111,10 @@ class Core:
         attempts, client = _Attempts(self, retries or self.retries, call), self._sync_client()
         while True:
             try:
-                outcome: httpx.Response | httpx.TransportError = client.send(
-                    self._build(client, call, timeout_ms)
-                )
+                with ExitStack() as opened:
+                    outcome: httpx.Response | httpx.TransportError = client.send(
+                        self._build(client, call, timeout_ms, opened)
+                    )
             except httpx.TransportError as error:
                 outcome = error
             wait = attempts.judge(outcome)
@@ -119,9 +128,10 @@ class Core:
         attempts, client = _Attempts(self, retries or self.retries, call), self._async_client()
         while True:
             try:
-                outcome: httpx.Response | httpx.TransportError = await client.send(
-                    self._build(client, call, timeout_ms)
-                )
+                with ExitStack() as opened:
+                    outcome: httpx.Response | httpx.TransportError = await client.send(
+                        self._build(client, call, timeout_ms, opened)
+                    )
             except httpx.TransportError as error:
                 outcome = error
             wait = attempts.judge(outcome)
@@ -139,7 +149,7 @@ class _Attempts:
 
     def __init__(self, core: Core, config: RetryConfig, call: Prepared) -> None:
         self.core, self.config, self.call = core, config, call
-        self.started, self.count = time.monotonic(), 0
+        self.started, self.count = core.clock(), 0
 
     def judge(self, outcome: httpx.Response | httpx.TransportError) -> float | httpx.Response:
         """The successful response to return, or the seconds to wait before trying again;
@@ -160,7 +170,7 @@ class _Attempts:
             ):
                 raise outcome
             wait = self.config.delay(self.count)
-        if not self.config.may_retry(time.monotonic() - self.started, wait):
+        if not self.config.may_retry(self.core.clock() - self.started, wait):
             if isinstance(outcome, httpx.Response):
                 raise error_for(outcome)
             raise outcome
