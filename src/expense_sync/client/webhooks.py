@@ -25,8 +25,9 @@ PREFIX = "whsec_"
 
 
 def _key(secret: str) -> bytes:
+    encoded = secret.removeprefix(PREFIX)
     try:
-        return base64.b64decode(secret.removeprefix(PREFIX), validate=True)
+        return base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True)
     except (binascii.Error, ValueError) as error:
         raise WebhookVerificationError("the secret is not 'whsec_' + base64") from error
 
