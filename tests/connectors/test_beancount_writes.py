@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import uuid
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -306,3 +307,31 @@ def test_attach_to_a_key_never_posted_is_refused(
         books.attach("no-such-key", receipt(tmp_path))
     assert ledger.read_bytes() == before
     assert not (ledger.parent / "documents").exists()
+
+
+def test_booking_returns_what_expense_sync_writes_unchanged(ledger: Path) -> None:
+    """Why ``checking`` may skip booking for complete postings: Beancount's booking,
+    run on them with the ledger's options, changes nothing that matters and reports
+    nothing."""
+    from beancount.parser import booking, parser
+
+    from expense_sync.connectors.beancount.checking import complete
+
+    _, _, options = loader.load_file(str(ledger))
+    refund = replace(payment(2, currency="EUR"), type="Refund", currency_rate=Decimal("0.92"))
+    transfer = Posting(str(uuid.uuid4()), 1, "transfer", "Transfer", dt.date(2026, 1, 5), None,
+                       None, (PostingLine("Assets:Bank:Savings", Decimal("-12.345")),
+                              PostingLine("Assets:Bank:Checking", Decimal("12.345"))))  # fmt: skip
+    text = "\n".join(render(p, {}, "USD") for p in (payment(1), refund, transfer))
+    entries, errors, _ = parser.parse_string(text)
+    assert errors == [] and len(entries) == 3
+    assert all(complete(entry) for entry in entries)
+    booked, errors = booking.book(entries, options)
+    assert errors == []
+    # Booking only records the tolerances it inferred (metadata nothing in Beancount reads).
+    for entry in booked:
+        del entry.meta["__tolerances__"]
+    assert booked == entries
+    incomplete, _, _ = parser.parse_string('2026-01-01 * "x"\n  Expenses:Travel 1 USD\n'
+                                           "  Assets:Bank:Checking\n")  # fmt: skip
+    assert not complete(incomplete[0])

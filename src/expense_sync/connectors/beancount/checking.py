@@ -8,8 +8,9 @@ they touch, so this runs the same Beancount functions on just those:
 - ``parser.parse_string`` on the new text, reported at the file and lines it will
   occupy (syntax, account names, metadata);
 - ``booking.book`` on the new entries with the ``open`` directives of their accounts
-  (interpolation and booking errors; our postings carry no cost, so no lot is matched
-  against the ledger's inventory);
+  (interpolation and booking errors), unless every posting is complete (an amount, no
+  cost, no price: what expense-sync writes), which booking returns unchanged (a test
+  holds it to that); with no cost, no lot is matched against the ledger's inventory;
 - ``validation.validate`` on those ``open``/``close`` directives plus the new entries:
   unknown, not yet open or closed accounts, currency constraints, balance of each
   transaction with the ledger's tolerance options, document paths;
@@ -24,9 +25,10 @@ new posting changes what it asserts); and renamed root accounts (``option
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
-from beancount.core import account, data, getters
+from beancount.core import account, amount, data, getters
 from beancount.ops import documents, validation
 from beancount.parser import booking, options, parser
 
@@ -53,13 +55,30 @@ def checked_entries(loaded: Loaded, text: str, filename: str, first_line: int) -
     context: list[Any] = [loaded.opened[name] for name in touched if name in loaded.opened]
     context += [loaded.closes[name] for name in touched if name in loaded.closes]
     # Beancount's booking and validation functions are not annotated.
-    ordered = sorted(context + parsed, key=data.entry_sortkey)
-    booked, errors = booking.book(ordered, loaded.options)  # type: ignore[no-untyped-call]
-    _refuse_if(errors)
+    booked = sorted(context + parsed, key=data.entry_sortkey)
+    if not all(complete(entry) for entry in parsed):
+        booked, errors = booking.book(booked, loaded.options)  # type: ignore[no-untyped-call]
+        _refuse_if(errors)
     errors = validation.validate(booked, loaded.options)  # type: ignore[no-untyped-call]
     _, missing = documents.verify_document_files_exist(booked, None)  # type: ignore[no-untyped-call]
     _refuse_if(errors + missing)
     return [e for e in booked if not isinstance(e, (data.Open, data.Close))]
+
+
+def complete(entry: Any) -> bool:
+    """Whether booking has nothing to do for ``entry``: every posting states its amount
+    and carries no cost or price (what ``posting.render`` writes), so there is nothing to
+    interpolate and no lot to match, and Beancount's booking returns it unchanged."""
+    if not isinstance(entry, data.Transaction):
+        return not isinstance(entry, data.Pad)
+    return all(
+        isinstance(p.units, amount.Amount)
+        and isinstance(p.units.number, Decimal)
+        and isinstance(p.units.currency, str)
+        and p.cost is None
+        and p.price is None
+        for p in entry.postings
+    )
 
 
 def _may_change_an_assertion(loaded: Loaded, entry: Any) -> bool:
