@@ -149,7 +149,7 @@ class _Attempts:
 
     def __init__(self, core: Core, config: RetryConfig, call: Prepared) -> None:
         self.core, self.config, self.call = core, config, call
-        self.started, self.count = core.clock(), 0
+        self.started, self.count, self.answer_lost = core.clock(), 0, False
 
     def judge(self, outcome: httpx.Response | httpx.TransportError) -> float | httpx.Response:
         """The successful response to return, or the seconds to wait before trying again;
@@ -158,12 +158,13 @@ class _Attempts:
         where = f"{self.call.method} {self.call.path} attempt {self.count}"
         if isinstance(outcome, httpx.Response):
             self.core.log(f"{where}: {outcome.status_code}")
-            if outcome.is_success:
+            if outcome.is_success or self._already_deleted(outcome):
                 return outcome
             if not retryable_status(outcome.status_code, outcome.content):
                 raise error_for(outcome)
             wait = self.config.delay(self.count, outcome.headers)
         else:
+            self.answer_lost = True
             self.core.log(f"{where}: {outcome!r}")
             if not self.config.retry_connection_errors or isinstance(
                 outcome, httpx.UnsupportedProtocol
@@ -176,3 +177,9 @@ class _Attempts:
             raise outcome
         self.core.log(f"{where}: retrying in {wait:.3f} s")
         return wait
+
+    def _already_deleted(self, response: httpx.Response) -> bool:
+        """A DELETE carries no Idempotency-Key (the server keys only writes that create or
+        change); if an earlier attempt's answer was lost, a 404 now means that attempt
+        deleted it, which is the outcome the caller asked for."""
+        return self.call.method == "DELETE" and response.status_code == 404 and self.answer_lost
