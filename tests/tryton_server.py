@@ -3,8 +3,10 @@
 The template is built with trytond's own tools: ``trytond-admin`` creates the database
 with the account, invoice and analytic modules; proteus and the account modules' test
 helpers add a company ("Dunder Mifflin", USD), a fiscal year with its periods and
-invoice sequences, and the Universal chart of accounts. It is built on either of
-trytond's databases:
+invoice sequences, the Universal chart of accounts (with default payable and receivable
+accounts), a 10% tax ("Tax 0.10", posting to the chart's tax account), the EUR currency
+and an analytic root "Departments" with the accounts "Sales" and "Engineering" (what
+postings use). It is built on either of trytond's databases:
 
 - SQLite: a file; each test gets a copy of it;
 - PostgreSQL: a database on the local server; each test gets
@@ -38,16 +40,25 @@ BIN = Path(sys.executable).parent
 DATABASE = "books"
 SETUP = """
 import datetime as dt, sys
-from proteus import config
+from decimal import Decimal
+from proteus import Model, config
 from trytond.modules.company.tests.tools import create_company, get_company
-from trytond.modules.account.tests.tools import create_fiscalyear, create_chart
+from trytond.modules.account.tests.tools import create_fiscalyear, create_chart, create_tax
 from trytond.modules.account_invoice.tests.tools import set_fiscalyear_invoice_sequences
+from trytond.modules.currency.tests.tools import get_currency
 config.set_trytond(sys.argv[2], config_file=sys.argv[1])
 create_company()
 company = get_company()
 year = set_fiscalyear_invoice_sequences(create_fiscalyear(company, today=dt.date.today()))
 year.click("create_period")
 create_chart(company)
+create_tax(Decimal("0.10")).save()
+get_currency("EUR")
+Analytic = Model.get("analytic_account.account")
+root = Analytic(name="Departments", type="root")
+root.save()
+for name in ("Sales", "Engineering"):
+    Analytic(name=name, type="normal", root=root, parent=root).save()
 """
 
 

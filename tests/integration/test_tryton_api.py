@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
 from pathlib import Path
 
 from fastapi.testclient import TestClient
 
 from expense_sync.api.runtime import Runtime
+from expense_sync.connectors.tryton.client import TrytonClient
 from expense_sync.storage.models import Connection
 from tests.conftest import Tenant
 from tests.tryton_server import Template, TrytonServer, running_tryton
@@ -72,3 +75,53 @@ def test_an_unreachable_server_delays_a_push_without_losing_it(
     assert waiting["status"] == "Pending"
     assert "cannot be reached" in waiting["errorMessage"]
     assert "retrying in" in waiting["errorMessage"]
+
+
+def test_an_expense_syncs_to_tryton_and_completes_with_its_reference(
+    api: TestClient, tenant: Tenant, tryton: TrytonServer
+) -> None:
+    base, _, linked = _link(api, tenant, tryton.fields)
+    assert linked["status"] == "Linked", linked
+    assert api.post(f"{base}/data/all", headers=tenant.headers).status_code == 204
+    wait_for(lambda: all(p["isCompleted"] for p in api.get(f"{base}/data/history",
+             headers=tenant.headers).json()["results"]), "Tryton pulls", timeout=60)  # fmt: skip
+    rpc = TrytonClient(tryton.url, tryton.database, "admin", "admin")
+    services, cash = (
+        rpc.call("account.account", "search", domain, 0, 1, None)[0]
+        for domain in (
+            [["type.expense", "=", True], ["name", "=", "Services"]],
+            [["name", "=", "Cash and Cash Equivalents"]],
+        )
+    )
+    config = api.post(f"{base}/sync/expenses/config", headers=tenant.headers,
+                      json={"bankAccount": {"id": str(cash)}, "supplier": {"id": None},
+                            "customer": {"id": None}})  # fmt: skip
+    assert config.status_code == 200, config.text
+    payment = {
+        "id": str(uuid.uuid4()),
+        "type": "Payment",
+        "issueDate": dt.date.today().isoformat(),
+        "currency": "USD",
+        "merchantName": "Acme Air",
+        "lines": [{"netAmount": 120.5, "accountRef": {"id": str(services)}}],
+    }
+    created = api.post(f"{base}/sync/expenses/expense-transactions", json=[payment],
+                       headers=tenant.headers)  # fmt: skip
+    assert created.status_code == 200, created.text
+    sync_id = created.json()["syncId"]
+    status = wait_for(
+        lambda: (s := api.get(f"{base}/sync/expenses/syncs/{sync_id}/status",
+                              headers=tenant.headers).json())["syncStatusCode"]
+        not in (1000, 1010) and s,
+        "the Tryton sync", timeout=60,
+    )  # fmt: skip
+    assert status["syncStatusCode"] == 2000, status
+    (result,) = api.get(f"{base}/sync/expenses/syncs/{sync_id}/transactions",
+                        headers=tenant.headers).json()["results"]  # fmt: skip
+    assert result["transactionId"] == payment["id"] and result["status"] == "Completed", result
+    reference = result["message"].removeprefix("Posted as ")
+    assert reference.startswith("account.move,"), result
+    (move,) = rpc.call("account.move", "read", [int(reference.split(",")[1])],
+                       ["state", "description"])  # fmt: skip
+    assert move["state"] == "posted"
+    assert move["description"].startswith(f"expense-sync:{payment['id']}/1 ")

@@ -7,6 +7,7 @@ from urllib.parse import urlparse
 
 from expense_sync.connectors.base import (
     DOCUMENT_TYPES,
+    EXPENSE_TRANSACTION_TYPES,
     LEDGER_READS,
     LEDGER_WRITES,
     MB,
@@ -33,7 +34,7 @@ TRYTON_MANIFEST = PlatformManifest(
     auth_kind=AuthKind.CREDENTIALS,
     reads=LEDGER_READS,
     writes=LEDGER_WRITES,
-    transaction_types=(),  # posting to Tryton is not built yet (docs/posting.md)
+    transaction_types=EXPENSE_TRANSACTION_TYPES,
     batch_size=100,
     rate_limit=RateLimit(requests=600, per_seconds=60),
     attachments=AttachmentLimits(max_bytes=50 * MB, content_types=DOCUMENT_TYPES),
@@ -106,8 +107,7 @@ def _ready_company(client: TrytonClient) -> int:
             field="database",
         )
     company_id = int(companies[0])
-    now = dt.date.today()
-    today = {"__class__": "date", "year": now.year, "month": now.month, "day": now.day}
+    today = dt.date.today()
     domain = [
         ["company", "=", company_id],
         ["start_date", "<=", today],

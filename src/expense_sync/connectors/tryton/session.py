@@ -10,7 +10,9 @@
 | company | ``company.company`` |
 
 Idempotency keys live where Tryton keeps free text: an account's ``note``
-(``expense-sync-key: <key>/<n>``) and a party identifier with no type.
+(``expense-sync-key: <key>/<n>``) and a party identifier with no type. Postings are
+written by ``ledger.py`` (moves and supplier invoices, docs/posting.md); receipts become
+``ir.attachment`` records on them.
 """
 
 from __future__ import annotations
@@ -20,8 +22,10 @@ from typing import Any
 
 from expense_sync.connectors.base import Document, Posted, Posting, Record, ValidationConnectorError
 from expense_sync.connectors.tryton.client import TrytonClient
+from expense_sync.connectors.tryton.ledger import TrytonLedger
 
 KEY_PREFIX = "expense-sync-key: "
+DOCUMENT_PREFIX = "expense-sync-document: "
 BANK_MARK = "bank-account-type: "
 CATEGORY = {"suppliers": "Supplier", "customers": "Customer"}
 NAME_FIELD = {"suppliers": "supplierName", "customers": "customerName"}
@@ -39,6 +43,7 @@ class TrytonSession:
     def __init__(self, client: TrytonClient, company_id: int) -> None:
         self.client = client
         self.company_id = company_id
+        self.ledger = TrytonLedger(client, company_id)
 
     def check(self) -> None:
         self.client.login()
@@ -295,14 +300,48 @@ class TrytonSession:
 
     # -- postings ------------------------------------------------------------------------
 
-    def attach(self, key: str, document: Document) -> str:
-        raise ValidationConnectorError("Attaching documents to Tryton is not built yet.")
-
     def post(self, postings: list[Posting]) -> list[Posted]:
-        raise ValidationConnectorError(
-            "expense-sync does not post transactions to Tryton yet; its manifest lists no "
-            "transaction types, so syncs report this per transaction instead of writing."
+        return self.ledger.post(postings)
+
+    def attach(self, key: str, document: Document) -> str:
+        """An ``ir.attachment`` on the record posted under ``key``; its description carries
+        ``expense-sync-document: <id>``, so a second attach of the document finds it."""
+        resource = self.ledger.reference(key)
+        if resource is None:
+            raise ValidationConnectorError(
+                f"Nothing is posted to Tryton under transaction {key}; sync it first."
+            )
+        mark = f"{DOCUMENT_PREFIX}{document.id}"
+        found = self.client.call(
+            "ir.attachment",
+            "search",
+            [["resource", "=", resource], ["description", "=", mark]],
+            0,
+            1,
+            None,
         )
+        if found:
+            return f"ir.attachment,{found[0]}"
+        try:
+            data = document.path.read_bytes()
+        except OSError as error:
+            raise ValidationConnectorError(
+                f"The stored file of document {document.id} cannot be read: {error.strerror}."
+            ) from None
+        (created,) = self.client.call(
+            "ir.attachment",
+            "create",
+            [
+                {
+                    "name": f"{document.id[:8]} {document.file_name}"[:200],
+                    "type": "data",
+                    "data": data,
+                    "resource": resource,
+                    "description": mark,
+                }
+            ],
+        )
+        return f"ir.attachment,{created}"
 
 
 def _account(row: dict[str, Any], kind: str, currency: str) -> Record:
