@@ -163,7 +163,8 @@ def test_bad_requests_are_400_per_field_and_store_nothing(books: Books) -> None:
 
 def test_one_bad_transaction_fails_alone_and_can_be_fixed_under_its_id(books: Books) -> None:
     good = [expense() for _ in range(3)]
-    bad = expense(currency="JPY")  # the card account is not opened for JPY: Beancount refuses
+    # dated before the ledger opened its accounts: Beancount refuses it when it is posted
+    bad = expense(issueDate="1990-01-02T00:00:00Z")
     created = send(books, "POST", "/expense-transactions", [good[0], bad, *good[1:]])
     assert created.status_code == 200, created.text
     status = finished(books, created.json()["syncId"])
@@ -172,9 +173,12 @@ def test_one_bad_transaction_fails_alone_and_can_be_fixed_under_its_id(books: Bo
     results = outcomes(books, created.json()["syncId"])
     assert [results[g["id"]]["status"] for g in good] == ["Completed"] * 3
     assert results[bad["id"]]["status"] == "PushError"
-    assert "JPY" in results[bad["id"]]["message"]
+    assert "inactive" in results[bad["id"]]["message"], results[bad["id"]]["message"]
 
-    fixed = {k: v for k, v in bad.items() if k != "id"} | {"currency": "GBP"}
+    fixed = {k: v for k, v in bad.items() if k != "id"} | {
+        "currency": "GBP",
+        "issueDate": "2026-11-02T00:00:00Z",
+    }
     updated = send(books, "PUT", f"/expense-transactions/{bad['id']}", fixed)
     assert updated.status_code == 202, updated.text
     assert finished(books, updated.json()["syncId"])["syncStatusCode"] == 2000
@@ -293,3 +297,18 @@ def test_a_transaction_id_in_another_spelling_is_the_same_transaction(books: Boo
     assert status[0]["transactionId"] == payment["id"]
     posted = postings_by_id(books)
     assert list(posted) == [payment["id"]] and posted[payment["id"]][0].payee == "Renamed"
+
+
+def test_a_currency_the_ledger_lacks_is_a_400_naming_it(books: Books) -> None:
+    company = books.get("/data/info")
+    assert company["supplementalData"]["content"]["expenseSync"]["currencies"] == [
+        "EUR",
+        "GBP",
+        "USD",
+    ]
+    refused = send(books, "POST", "/expense-transactions", [expense(), expense(currency="CHF")])
+    assert refused.status_code == 400
+    error = refused.json()["validation"]["errors"][0]
+    assert error["itemId"] == "[1].currency"
+    assert "no CHF currency" in error["message"] and "EUR, GBP, USD" in error["message"]
+    assert books.get(f"{BASE}/syncs/list/status") == []

@@ -84,6 +84,7 @@ class References:
     suppliers: set[str] | None = None
     customers: set[str] | None = None
     base_currency: str | None = None
+    currencies: set[str] | None = None
 
 
 @dataclass
@@ -551,6 +552,17 @@ def check_references(
             f".../data/{plural} or create one with a push.",
         )
     if (
+        transaction.currency is not None
+        and books.currencies is not None
+        and transaction.currency not in books.currencies
+    ):
+        fail(
+            "currency",
+            f"The books have no {transaction.currency} currency (they have "
+            f"{', '.join(sorted(books.currencies))}); add it to the books, or send the "
+            "transaction in one of those.",
+        )
+    if (
         books.base_currency
         and transaction.currency == books.base_currency
         and transaction.currency_rate not in (None, Decimal(1))
@@ -579,4 +591,12 @@ def references_from(records: dict[str, list[dict[str, Any]] | None]) -> Referenc
         suppliers=ids("suppliers"),
         customers=ids("customers"),
         base_currency=company[0].get("baseCurrency") if company else None,
+        currencies=_currencies(company[0]) if company else None,
     )
+
+
+def _currencies(company: dict[str, Any]) -> set[str] | None:
+    """The currencies a connector listed in the company's supplemental data, if any."""
+    content = (company.get("supplementalData") or {}).get("content") or {}
+    listed = (content.get("expenseSync") or {}).get("currencies")
+    return set(listed) if isinstance(listed, list) else None

@@ -75,6 +75,15 @@ class Loaded:
         return str((self.options.get("operating_currency") or ["USD"])[0])
 
     @cached_property
+    def currencies(self) -> list[str]:
+        """Every currency the ledger names: its operating currencies, its ``commodity``
+        directives, and the currencies its accounts are opened for."""
+        named = set(self.options.get("operating_currency") or [])
+        named.update(e.currency for e in self.entries if isinstance(e, data.Commodity))
+        named.update(c for e in self.opens for c in e.currencies or ())
+        return sorted(named)
+
+    @cached_property
     def opens(self) -> list[data.Open]:
         return [e for e in self.entries if isinstance(e, data.Open)]
 

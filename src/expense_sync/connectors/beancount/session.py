@@ -118,6 +118,9 @@ class BeancountSession:
             "addresses": [],
             "phoneNumbers": [],
             "webLinks": [],
+            # Codat's place for what a platform knows beyond the standard fields: the
+            # currencies the ledger has, which intake checks a transaction against.
+            "supplementalData": {"content": {"expenseSync": {"currencies": loaded.currencies}}},
         }
 
     # -- writing -------------------------------------------------------------------------
