@@ -1,0 +1,167 @@
+"""The reconciler's choices (what nobody is doing), lease renewal, the broker URL and the
+worker's refusals, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from dramatiq.brokers.rabbitmq import RabbitmqBroker
+from dramatiq.brokers.redis import RedisBroker
+from dramatiq.brokers.stub import StubBroker
+from typer.testing import CliRunner
+
+from expense_sync.api.runtime import Runtime
+from expense_sync.cli import app
+from expense_sync.storage.models import Client, Company, Connection, PullOperation, Sync
+from expense_sync.storage.uow import UnitOfWork
+from expense_sync.sync.executor import make_broker
+from expense_sync.sync.reconciler import next_in_line, renew_leases, stale_work
+
+LEASE = timedelta(seconds=60)
+
+
+def _company(runtime: Runtime) -> uuid.UUID:
+    with UnitOfWork(runtime.session_factory) as uow:
+        client = Client(name=f"c-{uuid.uuid4().hex[:6]}")
+        uow.session.add(client)
+        uow.session.flush()
+        company = Company(client_id=client.id, name="Co", products=[])
+        uow.session.add(company)
+        uow.commit()
+        return company.id
+
+
+def _sync(
+    runtime: Runtime,
+    company_id: uuid.UUID,
+    requested: datetime,
+    lease: datetime | None = None,
+    completed: datetime | None = None,
+) -> uuid.UUID:
+    with UnitOfWork(runtime.session_factory) as uow:
+        sync = Sync(company_id=company_id, requested=requested, lease_expires=lease,
+                    completed=completed)  # fmt: skip
+        uow.session.add(sync)
+        uow.commit()
+        return sync.id
+
+
+def _stale(runtime: Runtime, now: datetime) -> tuple[set[uuid.UUID], set[uuid.UUID]]:
+    with UnitOfWork(runtime.session_factory) as uow:
+        found = stale_work(uow.session, now, LEASE)
+    return set(found.syncs), set(found.pulls)
+
+
+def test_only_the_first_sync_in_line_nobody_holds_is_sent_again(runtime: Runtime) -> None:
+    now = datetime.now(UTC)
+    long_ago = now - 2 * LEASE
+    dead = _company(runtime)  # its worker died: the lease ran out
+    expired = _sync(runtime, dead, long_ago, lease=now - timedelta(seconds=1))
+    _sync(runtime, dead, long_ago + timedelta(seconds=1))  # behind it: waits its turn
+    running = _company(runtime)  # a live worker holds it
+    _sync(runtime, running, long_ago, lease=now + timedelta(seconds=30))
+    backoff = _company(runtime)  # waiting out a retry: holds its lease until then
+    _sync(runtime, backoff, long_ago, lease=now + timedelta(seconds=5))
+    fresh = _company(runtime)  # its message is probably still in the queue
+    _sync(runtime, fresh, now - timedelta(seconds=5))
+    lost = _company(runtime)  # nobody took it for a whole lease
+    lost_sync = _sync(runtime, lost, long_ago)
+    done = _company(runtime)
+    _sync(runtime, done, long_ago, completed=now)
+
+    syncs, _ = _stale(runtime, now)
+    assert syncs == {expired, lost_sync}
+
+
+def test_pulls_due_for_a_whole_lease_are_sent_again(runtime: Runtime) -> None:
+    now = datetime.now(UTC)
+    company_id = _company(runtime)
+    with UnitOfWork(runtime.session_factory) as uow:
+        connection = Connection(company_id=company_id, platform_key="bean", status="Linked",
+                                connection_info={})  # fmt: skip
+        uow.session.add(connection)
+        uow.session.flush()
+        pulls = {}
+        for name, status, requested, next_attempt in [
+            ("lost", "Queued", now - 2 * LEASE, None),
+            ("fresh", "Queued", now - timedelta(seconds=5), None),
+            ("backing off", "Queued", now - 2 * LEASE, now + timedelta(seconds=30)),
+            ("retry lost", "Queued", now - 3 * LEASE, now - 2 * LEASE),
+            ("finished", "Complete", now - 2 * LEASE, None),
+        ]:
+            pull = PullOperation(company_id=company_id, connection_id=connection.id,
+                                 data_type="suppliers", status=status, requested=requested,
+                                 next_attempt=next_attempt)  # fmt: skip
+            uow.session.add(pull)
+            uow.session.flush()
+            pulls[name] = pull.id
+        uow.commit()
+    _, due = _stale(runtime, now)
+    assert due == {pulls["lost"], pulls["retry lost"]}
+
+
+def test_a_finished_sync_wakes_the_next_in_line_and_only_then(runtime: Runtime) -> None:
+    now = datetime.now(UTC)
+    company_id = _company(runtime)
+    first = _sync(runtime, company_id, now - timedelta(seconds=3), completed=now)
+    second = _sync(runtime, company_id, now - timedelta(seconds=2))
+    third = _sync(runtime, company_id, now - timedelta(seconds=1))
+    with UnitOfWork(runtime.session_factory) as uow:
+        assert next_in_line(uow.session, first) == second
+        assert next_in_line(uow.session, second) is None  # unfinished: wakes nobody
+        assert next_in_line(uow.session, third) is None
+
+
+def test_renewal_extends_only_live_leases_of_unfinished_syncs(runtime: Runtime) -> None:
+    now = datetime.now(UTC)
+    company_id = _company(runtime)
+    live = _sync(runtime, company_id, now, lease=now + timedelta(seconds=5))
+    expired = _sync(runtime, company_id, now, lease=now - timedelta(seconds=5))
+    free = _sync(runtime, company_id, now)
+    finished = _sync(runtime, company_id, now, lease=now + timedelta(seconds=5), completed=now)
+    until = now + timedelta(minutes=10)
+    with UnitOfWork(runtime.session_factory) as uow:
+        renew_leases(uow.session, [live, expired, free, finished], until)
+        uow.commit()
+    with UnitOfWork(runtime.session_factory) as uow:
+        leases = {s: uow.session.get_one(Sync, s).lease_expires for s in (live, expired, free)}
+        finished_lease = uow.session.get_one(Sync, finished).lease_expires
+    assert leases[live] == until
+    assert leases[expired] is not None and leases[expired] < now  # its worker is gone
+    assert leases[free] is None
+    assert finished_lease is not None and finished_lease < until
+
+
+def test_the_broker_url_picks_the_broker_or_says_what_is_accepted() -> None:
+    assert isinstance(make_broker(""), StubBroker)
+    assert isinstance(make_broker("redis://127.0.0.1:6379/3"), RedisBroker)
+    assert isinstance(make_broker("amqp://guest:guest@127.0.0.1:5672/"), RabbitmqBroker)
+    with pytest.raises(ValueError, match=r"EXPENSE_SYNC_BROKER_URL must be .*redis://"):
+        make_broker("kafka://127.0.0.1:9092")
+
+
+@pytest.mark.parametrize(
+    ("environment", "reason"),
+    [
+        ({"EXPENSE_SYNC_BROKER_URL": ""}, "EXPENSE_SYNC_BROKER_URL is empty"),
+        ({"EXPENSE_SYNC_BROKER_URL": "redis://127.0.0.1:6379/0"}, "is SQLite"),
+        (
+            {"EXPENSE_SYNC_BROKER_URL": "sqs://x",
+             "EXPENSE_SYNC_DATABASE_URL": "postgresql+psycopg://u@127.0.0.1/db"},
+            "EXPENSE_SYNC_BROKER_URL must be",
+        ),
+    ],
+)  # fmt: skip
+def test_the_worker_refuses_to_start_and_says_why(
+    environment: dict[str, str], reason: str, tmp_path: Path
+) -> None:
+    result = CliRunner().invoke(
+        app,
+        ["worker", "--data-dir", str(tmp_path)],
+        env={"EXPENSE_SYNC_DATABASE_URL": "", **environment},
+    )
+    assert result.exit_code == 2
+    assert reason in " ".join(result.output.split())
