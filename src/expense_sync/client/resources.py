@@ -11,13 +11,24 @@ from __future__ import annotations
 from typing import Any
 
 from expense_sync.client import models as m
-from expense_sync.client._operations import LIST_QUERY, ResourceGroup, operation, paged, upload
+from expense_sync.client._operations import (
+    LIST_QUERY,
+    AsyncOperation,
+    AsyncPagedOperation,
+    Operation,
+    PagedOperation,
+    ResourceGroup,
+    operation,
+    paged,
+    upload,
+)
 
 COMPANY = "/companies/{companyId}"
 CONNECTION = COMPANY + "/connections/{connectionId}"
 EXPENSES = COMPANY + "/sync/expenses"
 SYNC = EXPENSES + "/syncs/{syncId}"
 PUSH_QUERY = ("timeoutInMinutes", "allowSyncOnPushComplete")
+UPDATE_QUERY = (*PUSH_QUERY, "forceUpdate")
 Json = dict[str, Any]
 # Module-level names: inside a group's class body, ``list`` is the group's own operation.
 SyncStatuses = list[m.CompanySyncStatus]
@@ -210,37 +221,44 @@ class BankAccounts(ResourceGroup):
     )
 
 
-class Customers(ResourceGroup):
-    """The platform's customers: read, create, update."""
+ContactOperations = tuple[
+    PagedOperation[m.Record], AsyncPagedOperation[m.Record],
+    Operation[m.Record], AsyncOperation[m.Record],
+    Operation[m.PushOperation], AsyncOperation[m.PushOperation],
+    Operation[m.PushOperation], AsyncOperation[m.PushOperation],
+]  # fmt: skip
 
-    list, list_async = paged(COMPANY + "/data/customers", m.Record)
-    get, get_async = operation("GET", COMPANY + "/data/customers/{customerId}", m.Record)
-    create, create_async = operation(
-        "POST", CONNECTION + "/push/customers", m.PushOperation, Json, PUSH_QUERY
+
+def _contacts(data_type: str, id_name: str) -> ContactOperations:
+    """Customers and suppliers: the same four operations on two data types."""
+    record = f"/{data_type}/{{{id_name}}}"
+    return (
+        *paged(COMPANY + f"/data/{data_type}", m.Record),
+        *operation("GET", COMPANY + "/data" + record, m.Record),
+        *operation("POST", CONNECTION + f"/push/{data_type}", m.PushOperation, Json, PUSH_QUERY),
+        *operation(
+            "PUT",
+            CONNECTION + "/push" + record,
+            m.PushOperation,
+            Json,
+            (*PUSH_QUERY, "forceUpdate"),
+        ),
     )
-    update, update_async = operation(
-        "PUT",
-        CONNECTION + "/push/customers/{customerId}",
-        m.PushOperation,
-        Json,
-        (*PUSH_QUERY, "forceUpdate"),
+
+
+class Customers(ResourceGroup):
+    """The platform's customers: ``list``, ``get``, ``create``, ``update`` (and ``_async``)."""
+
+    list, list_async, get, get_async, create, create_async, update, update_async = _contacts(
+        "customers", "customerId"
     )
 
 
 class Suppliers(ResourceGroup):
-    """The platform's suppliers: read, create, update."""
+    """The platform's suppliers: ``list``, ``get``, ``create``, ``update`` (and ``_async``)."""
 
-    list, list_async = paged(COMPANY + "/data/suppliers", m.Record)
-    get, get_async = operation("GET", COMPANY + "/data/suppliers/{supplierId}", m.Record)
-    create, create_async = operation(
-        "POST", CONNECTION + "/push/suppliers", m.PushOperation, Json, PUSH_QUERY
-    )
-    update, update_async = operation(
-        "PUT",
-        CONNECTION + "/push/suppliers/{supplierId}",
-        m.PushOperation,
-        Json,
-        (*PUSH_QUERY, "forceUpdate"),
+    list, list_async, get, get_async, create, create_async, update, update_async = _contacts(
+        "suppliers", "supplierId"
     )
 
 

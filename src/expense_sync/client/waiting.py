@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -41,11 +40,19 @@ class SyncOutcome:
         return [t for t in self.transactions if t.status != "Completed"]
 
 
-def _intervals(first: float) -> Iterator[float]:
-    interval = first
-    while True:
-        yield interval
-        interval = min(interval * 1.5, MAX_POLL_INTERVAL)
+class _Polls:
+    """The wait before each next poll, shared by the sync and async loops."""
+
+    def __init__(self, timeout: float, first: float) -> None:
+        self.timeout, self.interval = timeout, first
+        self.deadline = time.monotonic() + timeout
+
+    def wait(self, status: CompanySyncStatus) -> float:
+        """Seconds until the next poll; ``SyncTimeout`` if that is past the deadline."""
+        wait, self.interval = self.interval, min(self.interval * 1.5, MAX_POLL_INTERVAL)
+        if time.monotonic() + wait > self.deadline:
+            raise SyncTimeout(status, self.timeout)
+        return wait
 
 
 def wait_for_sync(
@@ -56,16 +63,11 @@ def wait_for_sync(
     timeout: float,
     poll_interval: float,
 ) -> SyncOutcome:
-    deadline = time.monotonic() + timeout
-    for interval in _intervals(poll_interval):
-        status = sync.get(company_id=company_id, sync_id=sync_id)
-        if status.is_finished:
-            page = statuses.list(company_id=company_id, sync_id=sync_id, page_size=5000)
-            return SyncOutcome(status, list(page))
-        if time.monotonic() + interval > deadline:
-            raise SyncTimeout(status, timeout)
-        time.sleep(interval)
-    raise AssertionError("unreachable")  # pragma: no cover
+    polls = _Polls(timeout, poll_interval)
+    while not (status := sync.get(company_id=company_id, sync_id=sync_id)).is_finished:
+        time.sleep(polls.wait(status))
+    page = statuses.list(company_id=company_id, sync_id=sync_id, page_size=5000)
+    return SyncOutcome(status, list(page))
 
 
 async def wait_for_sync_async(
@@ -76,13 +78,8 @@ async def wait_for_sync_async(
     timeout: float,
     poll_interval: float,
 ) -> SyncOutcome:
-    deadline = time.monotonic() + timeout
-    for interval in _intervals(poll_interval):
-        status = await sync.get_async(company_id=company_id, sync_id=sync_id)
-        if status.is_finished:
-            page = await statuses.list_async(company_id=company_id, sync_id=sync_id, page_size=5000)
-            return SyncOutcome(status, [item async for item in page])
-        if time.monotonic() + interval > deadline:
-            raise SyncTimeout(status, timeout)
-        await asyncio.sleep(interval)
-    raise AssertionError("unreachable")  # pragma: no cover
+    polls = _Polls(timeout, poll_interval)
+    while not (status := await sync.get_async(company_id=company_id, sync_id=sync_id)).is_finished:
+        await asyncio.sleep(polls.wait(status))
+    page = await statuses.list_async(company_id=company_id, sync_id=sync_id, page_size=5000)
+    return SyncOutcome(status, [item async for item in page])

@@ -38,33 +38,26 @@ class ContactRef(Model):
     type: str | None = None
 
 
-class ExpenseTransaction(Model):
+class UpdateExpenseRequest(Model):
+    """An expense transaction's fields, for an update (the id is in the path)."""
+
+    type: str
+    issue_date: str
+    currency: str
+    currency_rate: Money | None = None
+    contact_ref: ContactRef | None = None
+    bank_account_ref: Ref | None = None
+    merchant_name: str | None = None
+    lines: list[ExpenseTransactionLine] | None = None
+    notes: str | None = None
+
+
+class ExpenseTransaction(UpdateExpenseRequest):
     """One card transaction (``type``: Payment, Refund, Reward, Chargeback, ...)."""
 
     id: str
-    type: str
-    issue_date: str
-    currency: str
-    currency_rate: Money | None = None
-    contact_ref: ContactRef | None = None
-    bank_account_ref: Ref | None = None
     reference: str | None = None
-    merchant_name: str | None = None
-    lines: list[ExpenseTransactionLine] | None = None
-    notes: str | None = None
     post_as_draft: bool | None = None
-
-
-class UpdateExpenseRequest(Model):
-    type: str
-    issue_date: str
-    currency: str
-    currency_rate: Money | None = None
-    contact_ref: ContactRef | None = None
-    bank_account_ref: Ref | None = None
-    merchant_name: str | None = None
-    lines: list[ExpenseTransactionLine] | None = None
-    notes: str | None = None
 
 
 class ReimbursableExpenseTransactionLine(ExpenseTransactionLine):
