@@ -169,6 +169,78 @@ def worker(
     console.print("Stopped.")
 
 
+@app.command()
+def demo(
+    url: Annotated[
+        str | None,
+        typer.Option(help="A running server to use; by default one starts in this process."),
+    ] = None,
+    api_key: Annotated[
+        str | None, typer.Option(envvar="EXPENSE_SYNC_API_KEY", help="The key for --url.")
+    ] = None,
+    payments: Annotated[int, typer.Option(min=1, help="Card payments in the month.")] = 120,
+    data_dir: DataDir = None,
+) -> None:
+    """Sync a month of card spend to a new Beancount ledger and show how it went."""
+    from expense_sync.client import ExpenseSync
+    from expense_sync.demo.run import print_report, run_demo
+
+    out = Console()
+    with (
+        _demo_server(url, api_key, data_dir) as (server_url, key),
+        ExpenseSync(api_key=key, server_url=server_url) as sdk,
+    ):
+        report = run_demo(sdk, out, payments=payments)
+    print_report(report, out)
+    if url is None:
+        out.print("Start the server on the same data with `make run` to look around.")
+
+
+@contextmanager
+def _demo_server(
+    url: str | None, api_key: str | None, data_dir: Path | None
+) -> Iterator[tuple[str, str]]:
+    """The server the demo talks to: ``url`` with ``api_key``, or one started here (the
+    API and its embedded worker on a free port, with a new key for the default client)."""
+    if url is not None:
+        if not api_key:
+            console.print("[red]--url needs --api-key (or EXPENSE_SYNC_API_KEY).[/]")
+            raise typer.Exit(2)
+        yield url, api_key
+        return
+    import socket
+
+    import uvicorn
+
+    from expense_sync.api.app import create_app
+    from expense_sync.api.runtime import Runtime
+
+    settings = _settings(data_dir)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
+    settings = settings.model_copy(update={"public_url": settings.public_url or base})
+    runtime = Runtime.from_settings(settings)
+    upgrade(runtime.engine)
+    key = _new_key(runtime.session_factory, DEFAULT_CLIENT, "demo")
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(runtime=runtime), port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, name="demo-server", daemon=True)
+    thread.start()
+    while not server.started:
+        if not thread.is_alive():
+            raise RuntimeError("the demo server did not start")
+        threading.Event().wait(0.05)
+    console.print(f"Demo server on {base} (data: {settings.resolved_data_dir})")
+    try:
+        yield base, key
+    finally:
+        server.should_exit = True
+        thread.join(30)
+
+
 def _worker_refusal(settings: Settings) -> str | None:
     if not settings.broker_url:
         return (
