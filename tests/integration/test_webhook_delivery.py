@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
 from standardwebhooks.webhooks import Webhook
 
 from expense_sync.api.app import create_app
@@ -23,6 +24,8 @@ from expense_sync.api.runtime import Runtime
 from expense_sync.config import Settings
 from expense_sync.services.clients import authenticate
 from expense_sync.services.quotas import count_request
+from expense_sync.services.webhook_events import announce_after_commit, publish
+from expense_sync.services.webhooks import ConsumerSpec, create_consumer
 from expense_sync.storage.models import WebhookDelivery, WebhookEvent
 from expense_sync.storage.uow import UnitOfWork
 from tests.conftest import Tenant
@@ -429,3 +432,30 @@ def test_the_signed_body_is_the_stored_event(receiver: Receiver) -> None:
     request = signed(receiver.url, secret, body, datetime.now(UTC))
     assert Webhook(secret).verify(request.body, request.headers) == body
     assert json.loads(request.body) == body
+
+
+def test_an_event_exists_only_if_its_transaction_commits(runtime: Runtime, tenant: Tenant) -> None:
+    announced: list[uuid.UUID] = []
+    sessions = sessionmaker(bind=runtime.engine, expire_on_commit=False)
+    announce_after_commit(sessions, lambda delivery_id, _: announced.append(delivery_id))
+    with UnitOfWork(sessions) as uow:
+        client_id = authenticate(uow.session, tenant.key)
+        uow.commit()
+    with UnitOfWork(sessions) as uow:
+        create_consumer(
+            uow.session,
+            client_id,
+            ConsumerSpec(url="http://127.0.0.1:9/", event_types=["client.rateLimit.reached"]),
+            runtime.secrets,
+        )
+        uow.commit()
+    now = datetime.now(UTC)
+    with UnitOfWork(sessions) as uow:  # rolled back: neither the event nor a signal
+        publish(uow.session, client_id, "client.rateLimit.reached", {}, now)
+    assert announced == []
+    with UnitOfWork(sessions) as uow:
+        assert uow.session.scalars(select(WebhookEvent)).all() == []
+        publish(uow.session, client_id, "client.rateLimit.reached", {}, now)
+        uow.commit()
+    with UnitOfWork(sessions) as uow:
+        assert uow.session.scalars(select(WebhookDelivery.id)).all() == announced != []
