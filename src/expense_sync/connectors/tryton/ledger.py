@@ -95,7 +95,7 @@ class TrytonLedger:
                 if item.state == "draft":
                     states[item.key].leftovers.append(item)
                 continue
-            if item.state in ("posted", "paid") and item.id not in undone:
+            if item.state in ("posted", "paid") and not (item.model == MOVE and item.id in undone):
                 states[item.key].current.append(item)
             elif item.state in ("draft", "validated"):
                 states[item.key].leftovers.append(item)
