@@ -21,6 +21,7 @@ from standardwebhooks.webhooks import Webhook
 
 from expense_sync.api.app import create_app
 from expense_sync.api.runtime import Runtime
+from expense_sync.client.webhooks import verify_webhook
 from expense_sync.config import Settings
 from expense_sync.services.clients import authenticate
 from expense_sync.services.quotas import count_request
@@ -171,8 +172,9 @@ def test_a_sync_that_completes_is_delivered_once_signed_with_each_outcome(
     assert payload["transactions"] == [
         {"id": p["id"], "status": "Completed", "errorMessage": None} for p in payments
     ]
-    headers, _, _ = receiver.received[0]
+    headers, raw, _ = receiver.received[0]
     assert headers["webhook-id"] == event["id"]
+    assert verify_webhook(raw, headers, hook["signingSecret"]) == event  # our SDK agrees
     assert headers["content-type"] == "application/json"
 
     detail = api.get(
