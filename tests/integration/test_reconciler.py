@@ -15,7 +15,18 @@ from typer.testing import CliRunner
 
 from expense_sync.api.runtime import Runtime
 from expense_sync.cli import app
-from expense_sync.storage.models import Client, Company, Connection, PullOperation, Sync
+from expense_sync.storage.models import (
+    Attachment,
+    Client,
+    Company,
+    Connection,
+    ExpenseTransaction,
+    PullOperation,
+    Sync,
+    WebhookConsumer,
+    WebhookDelivery,
+    WebhookEvent,
+)
 from expense_sync.storage.uow import UnitOfWork
 from expense_sync.sync.executor import make_broker
 from expense_sync.sync.reconciler import next_in_line, renew_leases, stale_work
@@ -101,6 +112,73 @@ def test_pulls_due_for_a_whole_lease_are_sent_again(runtime: Runtime) -> None:
         uow.commit()
     _, due = _stale(runtime, now)
     assert due == {pulls["lost"], pulls["retry lost"]}
+
+
+def test_receipts_of_landed_transactions_due_for_a_whole_lease_are_sent_again(
+    runtime: Runtime,
+) -> None:
+    now = datetime.now(UTC)
+    company_id = _company(runtime)
+    sync_id = _sync(runtime, company_id, now - 3 * LEASE, completed=now - 2 * LEASE)
+    receipts = {}
+    with UnitOfWork(runtime.session_factory) as uow:
+        for name, landed, status, created, next_attempt in [
+            ("lost", "Completed", "Pending", now - 2 * LEASE, None),
+            ("fresh", "Completed", "Pending", now - timedelta(seconds=5), None),
+            ("not landed", "PushError", "Pending", now - 2 * LEASE, None),
+            ("backing off", "Completed", "Pending", now - 2 * LEASE, now + timedelta(seconds=9)),
+            ("retry lost", "Completed", "Pending", now - 3 * LEASE, now - 2 * LEASE),
+            ("attached", "Completed", "Attached", now - 2 * LEASE, None),
+        ]:
+            row = ExpenseTransaction(company_id=company_id, transaction_id=str(uuid.uuid4()),
+                                     kind="expense", body={}, status=landed)  # fmt: skip
+            uow.session.add(row)
+            uow.session.flush()
+            receipt = Attachment(company_id=company_id, sync_id=sync_id,
+                                 transaction_row_id=row.id, file_name="r.pdf",
+                                 content_type="application/pdf", size=1, sha256="0" * 64,
+                                 path="x", status=status, created=created,
+                                 next_attempt=next_attempt)  # fmt: skip
+            uow.session.add(receipt)
+            uow.session.flush()
+            receipts[name] = receipt.id
+        uow.commit()
+    with UnitOfWork(runtime.session_factory) as uow:
+        stale = stale_work(uow.session, now, LEASE)
+    assert set(stale.receipts) == {receipts["lost"], receipts["retry lost"]}
+
+
+def test_webhook_deliveries_due_for_a_whole_lease_are_sent_again(runtime: Runtime) -> None:
+    now = datetime.now(UTC)
+    company_id = _company(runtime)
+    deliveries = {}
+    with UnitOfWork(runtime.session_factory) as uow:
+        company = uow.session.get(Company, company_id)
+        assert company is not None
+        consumer = WebhookConsumer(client_id=company.client_id, url="http://127.0.0.1:9/",
+                                   event_types=["expenses.sync.successful"],
+                                   encrypted_signing_secret="x")  # fmt: skip
+        uow.session.add(consumer)
+        for name, status, next_attempt in [
+            ("lost", "Pending", now - 2 * LEASE),
+            ("due soon", "Pending", now - timedelta(seconds=5)),
+            ("backing off", "Pending", now + timedelta(seconds=30)),
+            ("delivered", "Delivered", now - 2 * LEASE),
+        ]:
+            event = WebhookEvent(client_id=company.client_id, company_id=company_id,
+                                 event_type="expenses.sync.successful", body={},
+                                 generated=now)  # fmt: skip
+            uow.session.add(event)
+            uow.session.flush()
+            delivery = WebhookDelivery(event_id=event.id, consumer_id=consumer.id, status=status,
+                                       next_attempt=next_attempt)  # fmt: skip
+            uow.session.add(delivery)
+            uow.session.flush()
+            deliveries[name] = delivery.id
+        uow.commit()
+    with UnitOfWork(runtime.session_factory) as uow:
+        stale = stale_work(uow.session, now, LEASE)
+    assert stale.deliveries == [deliveries["lost"]]
 
 
 def test_a_finished_sync_wakes_the_next_in_line_and_only_then(runtime: Runtime) -> None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from expense_sync.config import Settings
@@ -207,9 +207,12 @@ def _retry_later(
     return Outcome(retry_in=delay)
 
 
-def waiting_attachments(session: Session, sync_id: uuid.UUID | None = None) -> list[uuid.UUID]:
+def waiting_attachments(
+    session: Session, sync_id: uuid.UUID | None = None, *, due_before: datetime | None = None
+) -> list[uuid.UUID]:
     """Receipts still to attach whose transaction has landed (of one sync's transactions,
-    or all): what to send after a sync finishes, and at start-up."""
+    or all): what to send after a sync finishes, and at start-up. ``due_before``: only
+    those due (uploaded, or their backoff over) before then, for the reconciler."""
     statement = (
         select(Attachment.id)
         .join(ExpenseTransaction, ExpenseTransaction.id == Attachment.transaction_row_id)
@@ -220,4 +223,11 @@ def waiting_attachments(session: Session, sync_id: uuid.UUID | None = None) -> l
             SyncItem.sync_id == sync_id, SyncItem.status == "Completed"
         )
         statement = statement.where(Attachment.transaction_row_id.in_(landed))
+    if due_before is not None:
+        statement = statement.where(
+            or_(
+                and_(Attachment.next_attempt.is_(None), Attachment.created <= due_before),
+                Attachment.next_attempt <= due_before,
+            )
+        )
     return list(session.scalars(statement.order_by(Attachment.created)))

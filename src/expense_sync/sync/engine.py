@@ -346,9 +346,7 @@ def _retry_later(
                 for item in _items(uow.session, sync_id)
                 if item.status not in FINAL
             }
-            _close(uow.session, sync, datetime.now(UTC), outcomes)
-            if final_code is not None:
-                sync.status_code = final_code
+            _close(uow.session, sync, datetime.now(UTC), outcomes, final_code)
             sync.exception_message = message
         else:  # held through the backoff, so the reconciler does not send it early
             sync.lease_expires = datetime.now(UTC) + timedelta(seconds=delay)
@@ -370,10 +368,15 @@ def _finish(
 
 
 def _close(
-    session: Session, sync: Sync, now: datetime, outcomes: dict[uuid.UUID, ItemOutcome]
+    session: Session,
+    sync: Sync,
+    now: datetime,
+    outcomes: dict[uuid.UUID, ItemOutcome],
+    final_code: int | None = None,
 ) -> None:
     """Write every item's outcome, the transactions' statuses and the sync's status code.
-    Items not in ``outcomes`` keep an outcome they already had, or fail as unconfirmed."""
+    Items not in ``outcomes`` keep an outcome they already had, or fail as unconfirmed.
+    ``final_code`` overrides the code the outcomes give (5000 after unexpected errors)."""
     results: list[ItemOutcome] = []
     items = []
     for item in _items(session, sync.id):
@@ -421,7 +424,7 @@ def _close(
         .values(status=select(item_table.status).where(mine).scalar_subquery(), modified=now)
     )
     code, error = status_code_for(results)
-    sync.status_code = code
+    sync.status_code = final_code or code
     sync.error_message = error
     sync.data_pushed = any(status == "Completed" for status, _, _ in results)
     sync.completed = now

@@ -10,8 +10,9 @@ neither may lose or repeat work. Every worker process (and the embedded worker i
     (its worker died) or nobody has held it for a whole lease (its message was lost).
     A sync waiting for its backoff holds its lease until the next try, so it is left
     alone; syncs behind the first are woken by the run that finishes the one ahead.
-  - every unfinished pull and push operation that has been due for a whole lease
-    without finishing.
+  - every unfinished pull and push operation, every receipt waiting to be attached to
+    a transaction that has landed, and every pending webhook delivery, that has been due
+    for a whole lease without finishing.
   Waiting a whole lease before presuming a message lost keeps a long queue from being
   flooded with copies; the copies that are sent are harmless, because actors are
   idempotent and the lease decides who runs a sync.
@@ -35,7 +36,7 @@ from typing import Protocol
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from expense_sync.services import manage_data, push
+from expense_sync.services import attachments, manage_data, push, webhook_events
 from expense_sync.storage.models import PullOperation, PushOperation, Sync
 from expense_sync.storage.uow import UnitOfWork
 
@@ -48,6 +49,8 @@ class Sender(Protocol):
     def sync(self, sync_id: uuid.UUID, *, delay_ms: int = 0) -> None: ...
     def pull(self, operation_id: uuid.UUID, *, delay_ms: int = 0) -> None: ...
     def push(self, operation_id: uuid.UUID, *, delay_ms: int = 0) -> None: ...
+    def attach(self, attachment_id: uuid.UUID, *, delay_ms: int = 0) -> None: ...
+    def deliver(self, delivery_id: uuid.UUID, *, delay_ms: int = 0) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -55,9 +58,14 @@ class Stale:
     syncs: list[uuid.UUID]
     pulls: list[uuid.UUID]
     pushes: list[uuid.UUID]
+    receipts: list[uuid.UUID]
+    deliveries: list[uuid.UUID]
 
     def __len__(self) -> int:
-        return len(self.syncs) + len(self.pulls) + len(self.pushes)
+        return sum(
+            len(work)
+            for work in (self.syncs, self.pulls, self.pushes, self.receipts, self.deliveries)
+        )
 
 
 def stale_work(session: Session, now: datetime, lease: timedelta) -> Stale:
@@ -81,6 +89,12 @@ def stale_work(session: Session, now: datetime, lease: timedelta) -> Stale:
         syncs=syncs,
         pulls=_due(session, PullOperation, manage_data.FINISHED, presumed_lost),
         pushes=_due(session, PushOperation, push.FINISHED, presumed_lost),
+        receipts=attachments.waiting_attachments(session, due_before=presumed_lost),
+        deliveries=[
+            delivery_id
+            for delivery_id, due in webhook_events.pending_deliveries(session)
+            if due is None or due <= presumed_lost
+        ],
     )
 
 
@@ -129,16 +143,22 @@ class _Loop:
     """A daemon thread that calls ``beat`` every ``every`` seconds until stopped."""
 
     def __init__(self, name: str, every: float) -> None:
+        self.name = name
         self.every = every
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread: threading.Thread | None = None
 
     def start(self) -> None:
+        """Start beating (again, after a stop: an app restarted in one process)."""
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
         self._stop.set()
-        if self._thread.is_alive():
+        if self._thread is not None and self._thread.is_alive():
             self._thread.join()
 
     def _run(self) -> None:
@@ -146,7 +166,7 @@ class _Loop:
             try:
                 self.beat()
             except Exception:  # the database went away: log, and try again next beat
-                log.exception("%s failed; trying again in %.0f s", self._thread.name, self.every)
+                log.exception("%s failed; trying again in %.0f s", self.name, self.every)
 
     def beat(self) -> None:
         raise NotImplementedError
@@ -179,12 +199,18 @@ class Reconciler(_Loop):
             self.sender.pull(pull_id)
         for push_id in stale.pushes:
             self.sender.push(push_id)
+        for attachment_id in stale.receipts:
+            self.sender.attach(attachment_id)
+        for delivery_id in stale.deliveries:
+            self.sender.deliver(delivery_id)
         if stale:
             log.info(
-                "reconciler re-sent %d syncs, %d pulls and %d pushes",
+                "reconciler re-sent %d syncs, %d pulls, %d pushes, %d receipts and %d webhooks",
                 len(stale.syncs),
                 len(stale.pulls),
                 len(stale.pushes),
+                len(stale.receipts),
+                len(stale.deliveries),
             )
         return len(stale)
 
