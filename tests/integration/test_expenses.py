@@ -312,3 +312,28 @@ def test_a_currency_the_ledger_lacks_is_a_400_naming_it(books: Books) -> None:
     assert error["itemId"] == "[1].currency"
     assert "no CHF currency" in error["message"] and "EUR, GBP, USD" in error["message"]
     assert books.get(f"{BASE}/syncs/list/status") == []
+
+
+def test_a_company_whose_books_were_unlinked_gets_4220_and_can_resubmit(books: Books) -> None:
+    payment = expense()
+    unlinked = books.api.patch(books.connection, json={"status": "Unlinked"}, headers=books.headers)
+    assert unlinked.status_code == 200, unlinked.text
+    created = send(books, "POST", "/expense-transactions", [payment])
+    assert created.status_code == 200, created.text
+    status = finished(books, created.json()["syncId"])
+    assert (
+        status["syncStatusCode"] == 4220 and status["syncStatus"] == "Company deleted/de-authorized"
+    )
+    outcome = outcomes(books, created.json()["syncId"])[payment["id"]]
+    assert outcome["status"] == "PushError" and "link it again" in outcome["message"]
+
+    relinked = books.api.put(
+        f"{books.connection}/authorization",
+        json={"ledgerPath": books.ledger.name},
+        headers=books.headers,
+    )
+    assert relinked.status_code == 200, relinked.text
+    body = {k: v for k, v in payment.items() if k != "id"}
+    fixed = send(books, "PUT", f"/expense-transactions/{payment['id']}", body)
+    assert finished(books, fixed.json()["syncId"])["syncStatusCode"] == 2000
+    assert len(postings_by_id(books)[payment["id"]]) == 1

@@ -27,6 +27,7 @@ REASONS = {
 }
 SUCCESS = (2000, 2040)
 NO_CONNECTION = "connection"  # the validator of items failed for want of a linked connection
+UNLINKED = "unlinked"  # ... because the company's connection was unlinked or de-authorized
 LONG_RUNNING = timedelta(minutes=10)
 
 
@@ -57,6 +58,8 @@ def status_code_for(results: list[tuple[str, str | None, str]]) -> tuple[int, st
         f"{len(failed)} of {len(results)} transaction(s) were not posted; first: {failed[0][1]}"
     )
     validators = {validator for _, _, validator in failed}
+    if UNLINKED in validators:
+        return 4220, summary
     if NO_CONNECTION in validators:
         return 4040, summary
     if any(status == "PushError" for status, _, _ in failed):

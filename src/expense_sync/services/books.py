@@ -32,13 +32,18 @@ def accounting_connection(
     return connection
 
 
-def find_accounting_connection(session: Session, company_id: uuid.UUID) -> Connection | None:
-    """The company's first linked accounting connection (not the partner expense one)."""
+def find_accounting_connection(
+    session: Session,
+    company_id: uuid.UUID,
+    statuses: tuple[ConnectionStatus, ...] = (ConnectionStatus.LINKED,),
+) -> Connection | None:
+    """The company's first linked (or ``statuses``) accounting connection, not the
+    partner expense one."""
     statement = (
         select(Connection)
         .where(
             Connection.company_id == company_id,
-            Connection.status == ConnectionStatus.LINKED,
+            Connection.status.in_(statuses),
             Connection.platform_key != PARTNER_EXPENSE_MANIFEST.key,
         )
         .order_by(Connection.created)

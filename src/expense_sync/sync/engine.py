@@ -41,6 +41,7 @@ from expense_sync.connectors.base import (
     RetriableConnectorError,
     ValidationConnectorError,
 )
+from expense_sync.domain.connections import ConnectionStatus
 from expense_sync.domain.errors import Problem
 from expense_sync.domain.expenses import (
     Transaction,
@@ -49,7 +50,7 @@ from expense_sync.domain.expenses import (
     references_from,
     with_defaults,
 )
-from expense_sync.domain.syncs import NO_CONNECTION, status_code_for
+from expense_sync.domain.syncs import NO_CONNECTION, UNLINKED, status_code_for
 from expense_sync.services import webhook_events
 from expense_sync.services.books import find_accounting_connection, open_books
 from expense_sync.services.connections import manifest_of
@@ -174,13 +175,9 @@ def _claim(
         sync.attempts += 1
         connection = find_accounting_connection(session, sync.company_id)
         if connection is None:
-            message = (
-                "The company has no linked accounting connection; link one, then "
-                "resubmit with PUT under the same id."
-            )
+            reason, message = _why_no_books(session, sync.company_id)
             no_books: dict[uuid.UUID, ItemOutcome] = {
-                item.row_id: ("PushError", message, NO_CONNECTION)
-                for item in _items(session, sync.id)
+                item.row_id: ("PushError", message, reason) for item in _items(session, sync.id)
             }
             _close(session, sync, now, no_books)
             uow.commit()
@@ -214,6 +211,23 @@ def _claim(
         )
         uow.commit()
     return work
+
+
+def _why_no_books(session: Session, company_id: uuid.UUID) -> tuple[str, str]:
+    """Why a company has no books to post to (4220 if it had some, 4040 if it never did),
+    and what to do about it."""
+    gone = find_accounting_connection(
+        session, company_id, (ConnectionStatus.UNLINKED, ConnectionStatus.DEAUTHORIZED)
+    )
+    if gone is not None:
+        return UNLINKED, (
+            f"The company's accounting connection {gone.id} was unlinked or de-authorized; "
+            "link it again (PUT .../authorization), then resubmit with PUT under the same id."
+        )
+    return NO_CONNECTION, (
+        "The company has no linked accounting connection; link one, then "
+        "resubmit with PUT under the same id."
+    )
 
 
 @dataclass(frozen=True)
