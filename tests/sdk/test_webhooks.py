@@ -16,6 +16,7 @@ import pytest
 import standardwebhooks
 
 from expense_sync.client import (
+    ErrorMessage,
     ExpenseSync,
     WebhookVerificationError,
     sign_webhook,
@@ -116,5 +117,23 @@ def test_a_real_delivery_verifies(sdk: ExpenseSync, receiver: str) -> None:
         assert created.sync_id in json.dumps(event)
         with pytest.raises(WebhookVerificationError):
             verify_webhook(body + b" ", headers, consumer.signing_secret)
+
+        # the delivery log: listed, with its attempt, and a retry only of a Failed one
+        logged = wait_for(
+            lambda: [
+                d
+                for d in sdk.webhooks.list_deliveries(webhook_id=consumer.id)
+                if d.status == "Delivered"
+            ],
+            "the delivery in the log",
+        )
+        assert [d.event_type for d in logged] == ["expenses.sync.successful"]
+        assert logged[0].event_id == headers["webhook-id"]
+        one = sdk.webhooks.get_delivery(webhook_id=consumer.id, delivery_id=logged[0].id)
+        assert [a.response_status for a in one.attempt_log] == [204]
+        assert one.event["payload"]["syncId"] == created.sync_id
+        with pytest.raises(ErrorMessage) as refused:
+            sdk.webhooks.retry_delivery(webhook_id=consumer.id, delivery_id=logged[0].id)
+        assert refused.value.data.status_code == 409
     finally:
         sdk.webhooks.delete(webhook_id=consumer.id)

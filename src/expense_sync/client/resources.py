@@ -276,6 +276,16 @@ class Webhooks(ResourceGroup):
         "POST", "/webhooks", m.CreatedWebhookConsumer, m.WebhookConsumerPrototype
     )
     delete, delete_async = operation("DELETE", "/webhooks/{webhookId}", None)
+    # expense-sync's delivery log: every event sent to a consumer, its attempts, a retry
+    list_deliveries, list_deliveries_async = paged(
+        "/webhooks/{webhookId}/deliveries", m.WebhookDelivery
+    )
+    get_delivery, get_delivery_async = operation(
+        "GET", "/webhooks/{webhookId}/deliveries/{deliveryId}", m.WebhookDeliveryWithAttempts
+    )
+    retry_delivery, retry_delivery_async = operation(
+        "POST", "/webhooks/{webhookId}/deliveries/{deliveryId}/retry", m.WebhookDelivery
+    )
 
 
 class ApiKeys(ResourceGroup):

@@ -44,8 +44,11 @@ from expense_sync.client.models.platform import (
     DataConnectionError,
     Integration,
     UpdateConnection,
+    WebhookAttempt,
     WebhookConsumer,
     WebhookConsumerPrototype,
+    WebhookDelivery,
+    WebhookDeliveryWithAttempts,
 )
 
 __all__ = [
@@ -93,6 +96,9 @@ __all__ = [
     "UpdateExpenseRequest",
     "Validation",
     "ValidationItem",
+    "WebhookAttempt",
     "WebhookConsumer",
     "WebhookConsumerPrototype",
+    "WebhookDelivery",
+    "WebhookDeliveryWithAttempts",
 ]

@@ -106,4 +106,32 @@ class CreatedWebhookConsumer(WebhookConsumer):
     signing_secret: str
 
 
+class WebhookDelivery(Model):
+    """One event's delivery to one consumer (expense-sync's delivery log)."""
+
+    id: str
+    webhook_id: str
+    event_id: str
+    event_type: str
+    status: str  # Pending | Delivered | Failed
+    attempts: int = 0
+    next_attempt: str | None = None
+    last_response_status: int | None = None
+    last_error: str | None = None
+    delivered: str | None = None
+    created: str | None = None
+
+
+class WebhookAttempt(Model):
+    attempted: str
+    response_status: int | None = None
+    error: str | None = None
+    duration_ms: int
+
+
+class WebhookDeliveryWithAttempts(WebhookDelivery):
+    event: dict[str, Any]
+    attempt_log: list[WebhookAttempt] = []
+
+
 Company.model_rebuild()
