@@ -336,7 +336,7 @@ class Attachment(Base):
     to the transaction's ledger record once that has landed.
 
     ``status``: ``Pending`` until attached, ``Attached`` (``reference`` says where), or
-    ``Failed`` (``error_message`` says why; a later sync of the transaction tries again).
+    ``Failed`` (``error_message`` says why; final: upload the receipt again to retry).
     """
 
     __tablename__ = "attachments"
