@@ -35,7 +35,7 @@ from tests.services import missing_service, temporary_postgres_database
 REDIS_URL = os.environ.get("EXPENSE_SYNC_TEST_REDIS", "redis://127.0.0.1:6379/0")
 RABBITMQ_URL = os.environ.get("EXPENSE_SYNC_TEST_RABBITMQ", "amqp://guest:guest@127.0.0.1:5672/")
 COMPANIES = 20
-SYNCS_PER_COMPANY = 2
+SYNCS_PER_COMPANY = 5
 BATCH = 25
 CARD = "Liabilities:CreditCard:Corporate"
 
@@ -234,6 +234,7 @@ def test_a_worker_killed_mid_sync_loses_and_repeats_nothing(
         return row[0], row[1], row[2]
 
     with ExitStack() as stack:
+        stack.callback(database.dispose)  # even when an assertion fails
         server = stack.enter_context(running_server(data_dir, env))
         doomed = stack.enter_context(running_worker(data_dir, env, "doomed"))
         stack.enter_context(running_worker(data_dir, env, "survivor"))
@@ -241,10 +242,14 @@ def test_a_worker_killed_mid_sync_loses_and_repeats_nothing(
         companies = [Company(http, n) for n in range(COMPANIES)]
         with ThreadPoolExecutor(8) as pool:
             list(pool.map(Company.configure, companies))
-            list(pool.map(lambda c: c.submit(SYNCS_PER_COMPANY), companies))
+            # One sync each first; once one has finished, the rest arrive, so there is
+            # always work in hand when the kill comes (however fast or slow the machine).
+            list(pool.map(lambda c: c.submit(1), companies))
+            _wait("a first sync to finish", lambda: progress()[0] >= 1, timeout=180)
+            list(pool.map(lambda c: c.submit(SYNCS_PER_COMPANY - 1), companies))
         total = COMPANIES * SYNCS_PER_COMPANY
         # Kill while syncs are in hand: some finished, several holding a lease right now.
-        _wait("syncs under way", lambda: (p := progress())[0] >= 1 and p[1] >= 3, timeout=60)
+        _wait("syncs under way", lambda: (p := progress())[1] >= 2 and p[0] < total, timeout=120)
         doomed.send_signal(signal.SIGKILL)
         doomed.wait()
         finished_at_kill, leased_at_kill, _ = progress()
@@ -254,7 +259,6 @@ def test_a_worker_killed_mid_sync_loses_and_repeats_nothing(
             company.check_exactly_once()
         with database.connect() as connection:
             rerun = connection.scalar(text("SELECT count(*) FROM syncs WHERE attempts > 1"))
-    database.dispose()
     # The dead worker's syncs were taken up again by the survivor (not merely left alone).
     assert leased_at_kill >= 1 and rerun >= 1, (leased_at_kill, rerun)
 
