@@ -163,6 +163,7 @@ class IdempotencyMiddleware:
             return {"type": "http.request", "body": chunk, "more_body": more}
 
         status, content_type, chunks = 500, None, []
+        held: list[Message] = []
 
         async def capture(message: Message) -> None:
             nonlocal status, content_type
@@ -173,8 +174,10 @@ class IdempotencyMiddleware:
                         content_type = value.decode("latin-1")
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
-            await send(message)
+            held.append(message)
 
+        # The answer is recorded before the client sees it, so a retry that follows the
+        # answer at once is replayed, never told the first request is still in flight.
         try:
             await self.app(scope, replay_body, capture)
         finally:
@@ -187,6 +190,8 @@ class IdempotencyMiddleware:
                 b"".join(chunks),
                 content_type,
             )
+        for message in held:
+            await send(message)
 
     async def _answer(self, send: Send, status: int, message: str, retry: bool = False) -> None:
         await self._send(send, status, self.error_body(status, message, retry), "application/json")
