@@ -236,13 +236,7 @@ def _contacts(data_type: str, id_name: str) -> ContactOperations:
         *paged(COMPANY + f"/data/{data_type}", m.Record),
         *operation("GET", COMPANY + "/data" + record, m.Record),
         *operation("POST", CONNECTION + f"/push/{data_type}", m.PushOperation, Json, PUSH_QUERY),
-        *operation(
-            "PUT",
-            CONNECTION + "/push" + record,
-            m.PushOperation,
-            Json,
-            (*PUSH_QUERY, "forceUpdate"),
-        ),
+        *operation("PUT", CONNECTION + "/push" + record, m.PushOperation, Json, UPDATE_QUERY),
     )
 
 
