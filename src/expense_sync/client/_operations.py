@@ -94,10 +94,14 @@ class Endpoint(Generic[T]):
     def path_names(self) -> dict[str, str]:
         return {snake(name): name for name in re.findall(r"{(\w+)}", self.path)}
 
+    @functools.cached_property
+    def query_names(self) -> dict[str, str]:
+        return {snake(name): name for name in self.query}
+
     def prepare(
         self, request: Any, params: Mapping[str, Any], idempotency_key: str | None
     ) -> Prepared:
-        query = {snake(name): name for name in self.query}
+        query = self.query_names
         unknown = set(params) - set(self.path_names) - set(query)
         missing = set(self.path_names) - set(params)
         if unknown or missing:
