@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from pathlib import Path
 
+import httpx
 import pytest
 
 from expense_sync.client import (
@@ -353,9 +353,7 @@ def test_wait_for_sync_times_out_with_the_last_status(sdk: ExpenseSync) -> None:
         assert outcome.status.is_finished and not outcome.status.is_successful
 
 
-def test_the_client_closes_only_what_it_created(server: RunningServer, tmp_path: Path) -> None:
-    import httpx
-
+def test_the_client_closes_only_what_it_created(server: RunningServer) -> None:
     mine = httpx.Client()
     with ExpenseSync(api_key=server.first_key, server_url=server.url, client=mine) as sdk:
         sdk.companies.list(page_size=1)
