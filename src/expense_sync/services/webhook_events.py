@@ -27,7 +27,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import event, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from expense_sync.domain.syncs import SUCCESS
@@ -178,9 +178,16 @@ def announce_after_commit(session_factory: sessionmaker[Session], announce: Anno
         session.info.pop(NEW_DELIVERIES, None)
 
 
-def pending_deliveries(session: Session) -> list[tuple[uuid.UUID, datetime | None]]:
-    """Every delivery still Pending, with when it may next be tried."""
+def pending_deliveries(
+    session: Session, *, due_before: datetime | None = None
+) -> list[tuple[uuid.UUID, datetime | None]]:
+    """Every delivery still Pending, with when it may next be tried; ``due_before``: only
+    those due before then, for the reconciler."""
     statement = select(WebhookDelivery.id, WebhookDelivery.next_attempt).where(
         WebhookDelivery.status == "Pending"
     )
+    if due_before is not None:
+        statement = statement.where(
+            or_(WebhookDelivery.next_attempt.is_(None), WebhookDelivery.next_attempt <= due_before)
+        )
     return [(row[0], row[1]) for row in session.execute(statement)]

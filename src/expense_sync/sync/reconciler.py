@@ -92,8 +92,9 @@ def stale_work(session: Session, now: datetime, lease: timedelta) -> Stale:
         receipts=attachments.waiting_attachments(session, due_before=presumed_lost),
         deliveries=[
             delivery_id
-            for delivery_id, due in webhook_events.pending_deliveries(session)
-            if due is None or due <= presumed_lost
+            for delivery_id, _ in webhook_events.pending_deliveries(
+                session, due_before=presumed_lost
+            )
         ],
     )
 
