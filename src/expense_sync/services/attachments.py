@@ -37,7 +37,7 @@ from expense_sync.services.books import find_accounting_connection, open_books
 from expense_sync.services.companies import get_company
 from expense_sync.services.connections import manifest_of
 from expense_sync.services.jobs import Outcome
-from expense_sync.services.retry import next_attempt_at, retry_delay
+from expense_sync.services.retry import record_failed_try
 from expense_sync.storage.models import Attachment, ExpenseTransaction, Sync, SyncItem
 from expense_sync.storage.uow import UnitOfWork
 
@@ -195,14 +195,9 @@ def _retry_later(
     with UnitOfWork(session_factory) as uow:
         attachment = uow.session.get(Attachment, attachment_id)
         assert attachment is not None
-        attachment.attempts += 1
-        delay = retry_delay(attachment.attempts)
+        delay = record_failed_try(attachment, message, now)
         if delay is None:
             attachment.status = "Failed"
-            attachment.error_message = f"Gave up after {attachment.attempts} tries: {message}"
-        else:
-            attachment.error_message = f"{message} (try {attachment.attempts})"
-            attachment.next_attempt = next_attempt_at(now, delay)
         uow.commit()
     return Outcome(retry_in=delay)
 

@@ -23,7 +23,7 @@ from expense_sync.services.books import accounting_connection, linked_connection
 from expense_sync.services.companies import get_company, get_company_row, list_operations
 from expense_sync.services.connections import manifest_of
 from expense_sync.services.jobs import Outcome
-from expense_sync.services.retry import next_attempt_at, retry_delay
+from expense_sync.services.retry import record_failed_try
 from expense_sync.storage.bulk import insert_rows
 from expense_sync.storage.db import dump_json
 from expense_sync.storage.locks import lock_row
@@ -154,14 +154,11 @@ def _retry_later(
         operation = uow.session.get(PullOperation, pull_id)
         if operation is None or operation.status in FINISHED:
             return Outcome()
-        operation.attempts += 1
-        delay = retry_delay(operation.attempts)
+        delay = record_failed_try(operation, message, datetime.now(UTC))
         if delay is None:
-            _mark(operation, final_status, f"Gave up after {operation.attempts} tries: {message}")
+            _mark(operation, final_status, operation.error_message)
         else:
             operation.status = "Queued"
-            operation.error_message = f"{message} (try {operation.attempts}; next in {delay:.0f} s)"
-            operation.next_attempt = next_attempt_at(datetime.now(UTC), delay)
         uow.commit()
     return Outcome(retry_in=delay)
 

@@ -26,7 +26,7 @@ from expense_sync.domain.errors import InvalidRequest
 from expense_sync.services.books import connector_of, linked_connection, open_books
 from expense_sync.services.companies import get_company_row, list_operations
 from expense_sync.services.jobs import Outcome
-from expense_sync.services.retry import next_attempt_at, retry_delay
+from expense_sync.services.retry import record_failed_try
 from expense_sync.storage.models import CachedRecord, Connection, PushOperation
 from expense_sync.storage.query_sql import Page, PageRequest, QueryField
 from expense_sync.storage.uow import UnitOfWork
@@ -167,13 +167,9 @@ def _timed_out(operation: PushOperation) -> bool:
 
 
 def _retry_later(uow: UnitOfWork, operation: PushOperation, message: str) -> Outcome:
-    operation.attempts += 1
-    delay = retry_delay(operation.attempts)
+    delay = record_failed_try(operation, message, datetime.now(UTC))
     if delay is None:
-        _finish(operation, "Failed", 503, f"Gave up after {operation.attempts} tries: {message}")
-    else:
-        operation.error_message = f"{message} (try {operation.attempts}; retrying in {delay:.0f} s)"
-        operation.next_attempt = next_attempt_at(datetime.now(UTC), delay)
+        _finish(operation, "Failed", 503, operation.error_message)
     uow.commit()
     return Outcome(retry_in=delay)
 
