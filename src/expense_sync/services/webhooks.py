@@ -88,11 +88,15 @@ def create_consumer(
     return NewConsumer(record, secret)
 
 
-def delete_consumer(session: Session, client_id: uuid.UUID, consumer_id: uuid.UUID) -> None:
+def get_consumer(session: Session, client_id: uuid.UUID, consumer_id: uuid.UUID) -> WebhookConsumer:
     record = session.get(WebhookConsumer, consumer_id)
     if record is None or record.client_id != client_id:
         raise NotFound("Webhook consumer", consumer_id)
-    session.delete(record)
+    return record
+
+
+def delete_consumer(session: Session, client_id: uuid.UUID, consumer_id: uuid.UUID) -> None:
+    session.delete(get_consumer(session, client_id, consumer_id))
 
 
 # -- the delivery log (expense-sync extension) -----------------------------------------
@@ -104,13 +108,6 @@ DELIVERY_FIELDS: Fields = {
     "created": QueryField(WebhookDelivery.created, "datetime"),
     "delivered": QueryField(WebhookDelivery.delivered, "datetime"),
 }
-
-
-def get_consumer(session: Session, client_id: uuid.UUID, consumer_id: uuid.UUID) -> WebhookConsumer:
-    record = session.get(WebhookConsumer, consumer_id)
-    if record is None or record.client_id != client_id:
-        raise NotFound("Webhook consumer", consumer_id)
-    return record
 
 
 def list_deliveries(
