@@ -43,6 +43,8 @@ from expense_sync.storage.uow import UnitOfWork
 from expense_sync.sync import deliveries, engine, reconciler
 
 log = logging.getLogger("expense_sync.executor")
+# A job: runs one row (by id) once and says whether and when to run it again.
+Run = Callable[[sessionmaker[Session], Settings, uuid.UUID], Outcome]
 
 
 @dataclass(frozen=True)
@@ -79,86 +81,70 @@ class Executor:
         self._reconciler = reconciler.Reconciler(
             context.session_factory, self, every=context.settings.reconcile_seconds, lease=lease
         )
-        self._pull_actor = self._declare("pull_data", self._run_pull)
-        self._push_actor = self._declare("push_data", self._run_push)
+        self._pull_actor = self._declare("pull_data", manage_data.run_pull)
+        self._push_actor = self._declare("push_data", push.run_push)
         self._sync_actor = self._declare("sync_expenses", self._run_sync)
-        self._delivery_actor = self._declare("deliver_webhook", self._run_delivery)
-        self._attach_actor = self._declare("attach_document", self._run_attach)
+        self._delivery_actor = self._declare("deliver_webhook", deliveries.run_delivery)
+        self._attach_actor = self._declare("attach_document", attachments.run_attach)
         webhook_events.announce_after_commit(context.session_factory, self._announce)
 
-    def _declare(self, name: str, fn: Callable[[str], None]) -> dramatiq.Actor[[str], None]:
-        return dramatiq.Actor(
-            fn,
+    def _declare(self, name: str, run: Run) -> dramatiq.Actor[[str], None]:
+        """An actor that runs ``run`` on the row whose id it is sent, and sends that id to
+        itself again, delayed, when the outcome asks for another try."""
+
+        def perform(row_id: str) -> None:
+            outcome = run(self.context.session_factory, self.context.settings, uuid.UUID(row_id))
+            if outcome.retry_in is not None:
+                _send(actor, row_id, int(outcome.retry_in * 1000))
+
+        actor: dramatiq.Actor[[str], None] = dramatiq.Actor(
+            perform,
             broker=self.broker,
             actor_name=name,
             queue_name=self.queue,
             priority=0,
             options={"max_retries": 0},
         )
+        return actor
 
     # -- sending work -----------------------------------------------------------------
 
     def pull(self, operation_id: uuid.UUID, *, delay_ms: int = 0) -> None:
-        self._pull_actor.send_with_options(args=(str(operation_id),), delay=delay_ms or None)
+        _send(self._pull_actor, str(operation_id), delay_ms)
 
     def push(self, operation_id: uuid.UUID, *, delay_ms: int = 0) -> None:
-        self._push_actor.send_with_options(args=(str(operation_id),), delay=delay_ms or None)
+        _send(self._push_actor, str(operation_id), delay_ms)
 
     def sync(self, sync_id: uuid.UUID, *, delay_ms: int = 0) -> None:
-        self._sync_actor.send_with_options(args=(str(sync_id),), delay=delay_ms or None)
+        _send(self._sync_actor, str(sync_id), delay_ms)
 
     def deliver(self, delivery_id: uuid.UUID, *, delay_ms: int = 0) -> None:
-        self._delivery_actor.send_with_options(args=(str(delivery_id),), delay=delay_ms or None)
+        _send(self._delivery_actor, str(delivery_id), delay_ms)
 
     def attach(self, attachment_id: uuid.UUID, *, delay_ms: int = 0) -> None:
-        self._attach_actor.send_with_options(args=(str(attachment_id),), delay=delay_ms or None)
+        _send(self._attach_actor, str(attachment_id), delay_ms)
 
     def _announce(self, delivery_id: uuid.UUID, due: datetime) -> None:
         self.deliver(delivery_id, delay_ms=_delay_until(due, datetime.now(UTC)))
 
-    # -- actors -----------------------------------------------------------------------
+    # -- the sync actor's run -----------------------------------------------------------
 
-    def _run_pull(self, operation_id: str) -> None:
-        parsed = uuid.UUID(operation_id)
-        outcome = manage_data.run_pull(self.context.session_factory, self.context.settings, parsed)
-        self._again(outcome, lambda delay: self.pull(parsed, delay_ms=delay))
-
-    def _run_push(self, operation_id: str) -> None:
-        parsed = uuid.UUID(operation_id)
-        outcome = push.run_push(self.context.session_factory, self.context.settings, parsed)
-        self._again(outcome, lambda delay: self.push(parsed, delay_ms=delay))
-
-    def _run_sync(self, sync_id: str) -> None:
-        parsed = uuid.UUID(sync_id)
-        with self._leases.holding(parsed):
-            outcome = engine.run_sync(self.context.session_factory, self.context.settings, parsed)
-        self._again(outcome, lambda delay: self.sync(parsed, delay_ms=delay))
+    def _run_sync(
+        self, session_factory: sessionmaker[Session], settings: Settings, sync_id: uuid.UUID
+    ) -> Outcome:
+        """Run the sync with its lease kept alive; once it is finished, wake its company's
+        next sync and the receipts of its transactions that landed."""
+        with self._leases.holding(sync_id):
+            outcome = engine.run_sync(session_factory, settings, sync_id)
         if outcome.retry_in is None:
-            with UnitOfWork(self.context.session_factory) as uow:
-                following = reconciler.next_in_line(uow.session, parsed)
-                landed = attachments.waiting_attachments(uow.session, parsed)
+            with UnitOfWork(session_factory) as uow:
+                following = reconciler.next_in_line(uow.session, sync_id)
+                landed = attachments.waiting_attachments(uow.session, sync_id)
             if following is not None:
                 self.sync(following)
             for attachment_id in landed:  # receipts wait for their transaction to land
                 self.attach(attachment_id)
-
-    def _run_attach(self, attachment_id: str) -> None:
-        parsed = uuid.UUID(attachment_id)
-        outcome = attachments.run_attach(
-            self.context.session_factory, self.context.settings, parsed
-        )
-        self._again(outcome, lambda delay: self.attach(parsed, delay_ms=delay))
-
-    def _run_delivery(self, delivery_id: str) -> None:
-        parsed = uuid.UUID(delivery_id)
-        context = self.context
-        outcome = deliveries.run_delivery(context.session_factory, context.settings, parsed)
-        self._again(outcome, lambda delay: self.deliver(parsed, delay_ms=delay))
-
-    @staticmethod
-    def _again(outcome: Outcome, send: Callable[[int], None]) -> None:
-        if outcome.retry_in is not None:
-            send(int(outcome.retry_in * 1000))
+        return outcome
 
     # -- life cycle -------------------------------------------------------------------
 
@@ -217,6 +203,10 @@ class Executor:
             self._leases.stop()
             self._worker = None
         self.broker.close()
+
+
+def _send(actor: dramatiq.Actor[[str], None], row_id: str, delay_ms: int) -> None:
+    actor.send_with_options(args=(row_id,), delay=delay_ms or None)
 
 
 def _delay_until(when: datetime | None, now: datetime) -> int:
