@@ -31,14 +31,14 @@ from expense_sync.connectors.base import (
     Document,
     RetriableConnectorError,
 )
-from expense_sync.domain.errors import InvalidRequest, NotFound
+from expense_sync.domain.errors import InvalidRequest
 from expense_sync.domain.expenses import canonical_id
 from expense_sync.services.books import find_accounting_connection, open_books
-from expense_sync.services.companies import get_company
 from expense_sync.services.connections import manifest_of
 from expense_sync.services.jobs import Outcome
 from expense_sync.services.retry import record_failed_try
-from expense_sync.storage.models import Attachment, ExpenseTransaction, Sync, SyncItem
+from expense_sync.services.syncs import get_item
+from expense_sync.storage.models import Attachment, ExpenseTransaction, SyncItem
 from expense_sync.storage.uow import UnitOfWork
 
 NOT_ATTACHABLE = ("transfer", "adjustment")
@@ -66,25 +66,15 @@ def upload_target(
     transaction_id: str,
 ) -> UploadTarget:
     """Where an upload goes and what it may be, or the reason it may not be sent at all."""
-    company = get_company(session, client_id, company_id)
-    sync = session.get(Sync, sync_id)
-    if sync is None or sync.company_id != company.id:
-        raise NotFound("Sync", sync_id)
     wanted = canonical_id(transaction_id) or transaction_id
-    row = session.scalar(
-        select(ExpenseTransaction)
-        .join(SyncItem, SyncItem.transaction_row_id == ExpenseTransaction.id)
-        .where(SyncItem.sync_id == sync.id, ExpenseTransaction.transaction_id == wanted)
-    )
-    if row is None:
-        raise NotFound(f"Transaction in sync {sync_id}", transaction_id)
+    row = get_item(session, client_id, company_id, sync_id, wanted).transaction
     if row.kind in NOT_ATTACHABLE:
         raise InvalidRequest.for_field(
             "transactionId",
             f"Attachments are not supported for {row.kind} transactions (as in Codat's "
             "contract); attach the receipt to an expense or reimbursable expense.",
         )
-    connection = find_accounting_connection(session, company.id)
+    connection = find_accounting_connection(session, row.company_id)
     if connection is None:
         raise InvalidRequest.for_field(
             "companyId",
@@ -95,7 +85,7 @@ def upload_target(
         raise InvalidRequest.for_field(
             "file", f"{manifest_of(connection).name} does not accept attachments."
         )
-    return UploadTarget(company.id, sync.id, row.id, row.transaction_id, limits)
+    return UploadTarget(row.company_id, sync_id, row.id, row.transaction_id, limits)
 
 
 def store(
