@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from expense_sync.api.dependencies import api_key_from_header
 from expense_sync.api.runtime import Runtime
+from expense_sync.api.uploads import multipart_boundary
 from expense_sync.domain.errors import Unauthorized
 from expense_sync.services import idempotency
 from expense_sync.services.clients import hash_key
@@ -35,17 +36,6 @@ def _owner(authorization: bytes | None) -> str:
         )
     except Unauthorized:
         return hash_key("")  # the request gets its 401 from the app; nothing is kept for it
-
-
-def _boundary(content_type: bytes) -> bytes:
-    kind, _, params = content_type.partition(b";")
-    if kind.strip().lower() != b"multipart/form-data":
-        return b""
-    for param in params.split(b";"):
-        name, _, value = param.strip().partition(b"=")
-        if name.lower() == b"boundary":
-            return value.strip(b'"')
-    return b""
 
 
 class BodyHash:
@@ -98,7 +88,7 @@ class IdempotencyMiddleware:
                 )
                 + b"\n"
             )
-            hashed = BodyHash(digest, _boundary(headers.get(b"content-type", b"")))
+            hashed = BodyHash(digest, multipart_boundary(headers.get(b"content-type", b"")))
             while True:
                 message = await receive()
                 chunk = message.get("body", b"")

@@ -156,6 +156,12 @@ class _Part:
             self.path.unlink(missing_ok=True)
 
 
+def multipart_boundary(content_type_header: str | bytes) -> bytes:
+    """The boundary of a ``multipart/form-data`` body; empty for any other body."""
+    kind, options = parse_options_header(content_type_header)
+    return options.get(b"boundary", b"") if kind == b"multipart/form-data" else b""
+
+
 async def receive_file(
     chunks: AsyncIterator[bytes],
     content_type_header: str,
@@ -163,9 +169,8 @@ async def receive_file(
     directory: Path,
 ) -> ReceivedFile:
     """Stream the body's ``file`` part into a new file in ``directory``."""
-    kind, options = parse_options_header(content_type_header)
-    boundary = options.get(b"boundary")
-    if kind != b"multipart/form-data" or not boundary:
+    boundary = multipart_boundary(content_type_header)
+    if not boundary:
         raise InvalidRequest.for_field(
             FIELD, "Send the receipt as multipart/form-data with the file in the field 'file'."
         )
