@@ -10,7 +10,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -23,6 +23,9 @@ from expense_sync.storage.db import make_engine, make_session_factory
 from expense_sync.storage.migrate import upgrade
 from expense_sync.storage.models import Client
 from expense_sync.storage.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from expense_sync.api.runtime import Runtime
 
 app = typer.Typer(
     help="expense-sync: a Codat-compatible Sync for Expenses server.", no_args_is_help=True
@@ -103,15 +106,10 @@ def serve(
     import uvicorn
 
     from expense_sync.api.app import create_app
-    from expense_sync.api.runtime import Runtime
 
     settings = _settings(data_dir)
     base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
-    if not settings.public_url:
-        # Link URLs are built from this, never from a request's Host header.
-        settings = settings.model_copy(update={"public_url": base})
-    runtime = Runtime.from_settings(settings)
-    upgrade(runtime.engine)
+    runtime = _served_runtime(settings, base)
     first_key = _first_start_key(runtime.session_factory)
     _configure_logging()
     console.print(f"[bold green]expense-sync[/] on {base}  (data: {settings.resolved_data_dir})")
@@ -213,16 +211,13 @@ def _demo_server(
     import uvicorn
 
     from expense_sync.api.app import create_app
-    from expense_sync.api.runtime import Runtime
 
     settings = _settings(data_dir)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     base = f"http://127.0.0.1:{port}"
-    settings = settings.model_copy(update={"public_url": settings.public_url or base})
-    runtime = Runtime.from_settings(settings)
-    upgrade(runtime.engine)
+    runtime = _served_runtime(settings, base)
     key = _new_key(runtime.session_factory, DEFAULT_CLIENT, "demo")
     server = uvicorn.Server(
         uvicorn.Config(create_app(runtime=runtime), port=port, log_level="warning")
@@ -239,6 +234,18 @@ def _demo_server(
     finally:
         server.should_exit = True
         thread.join(30)
+
+
+def _served_runtime(settings: Settings, base: str) -> Runtime:
+    """The runtime of a server this process runs at ``base``, its database migrated."""
+    from expense_sync.api.runtime import Runtime
+
+    if not settings.public_url:
+        # Link URLs are built from this, never from a request's Host header.
+        settings = settings.model_copy(update={"public_url": base})
+    runtime = Runtime.from_settings(settings)
+    upgrade(runtime.engine)
+    return runtime
 
 
 def _worker_refusal(settings: Settings) -> str | None:
