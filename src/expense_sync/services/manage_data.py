@@ -247,14 +247,6 @@ def _store(
         uow.commit()
 
 
-def unfinished_pulls(session: Session) -> list[tuple[uuid.UUID, datetime | None]]:
-    """Every pull not finished yet, with when it may next run."""
-    statement = select(PullOperation.id, PullOperation.next_attempt).where(
-        PullOperation.status.not_in(FINISHED)
-    )
-    return [(row[0], row[1]) for row in session.execute(statement)]
-
-
 def list_pulls(
     session: Session, client_id: uuid.UUID, company_id: uuid.UUID, request: PageRequest
 ) -> Page[PullOperation]:

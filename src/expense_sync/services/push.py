@@ -13,7 +13,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from expense_sync.config import Settings
@@ -206,14 +205,6 @@ def _cache(session: Session, operation: PushOperation, record: dict[str, Any]) -
         {"data": record, "modified": values["modified"]},
     )
     session.execute(statement)
-
-
-def unfinished_pushes(session: Session) -> list[tuple[uuid.UUID, datetime | None]]:
-    """Every push still Pending, with when it may next run."""
-    statement = select(PushOperation.id, PushOperation.next_attempt).where(
-        PushOperation.status == "Pending"
-    )
-    return [(row[0], row[1]) for row in session.execute(statement)]
 
 
 def list_pushes(
