@@ -178,7 +178,7 @@ def test_webhook_deliveries_due_for_a_whole_lease_are_sent_again(runtime: Runtim
         uow.commit()
     with UnitOfWork(runtime.session_factory) as uow:
         stale = stale_work(uow.session, now, LEASE)
-    assert stale.deliveries == [deliveries["lost"]]
+    assert list(stale.deliveries) == [deliveries["lost"]]
 
 
 def test_a_finished_sync_wakes_the_next_in_line_and_only_then(runtime: Runtime) -> None:

@@ -450,7 +450,3 @@ def release_leases(session: Session) -> None:
     """Free every lease: for the embedded worker at start-up, which is the only worker
     there is, so any lease found was held by a process that is gone."""
     session.execute(update(Sync).where(Sync.lease_expires.is_not(None)).values(lease_expires=None))
-
-
-def unfinished_syncs(session: Session) -> list[uuid.UUID]:
-    return list(session.scalars(select(Sync.id).where(Sync.completed.is_(None))))

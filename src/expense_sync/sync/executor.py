@@ -14,8 +14,9 @@ The database row *is* the work; a message only says "operation X is waiting". So
 
 Embedded mode (``EXPENSE_SYNC_BROKER_URL`` empty) uses Dramatiq's in-process StubBroker
 with a worker inside ``serve``: the same actor code, no broker to install. ``resume()``
-frees every lease at start-up (no other worker can hold one) and re-sends every
-unfinished operation, so a restart delays work but never loses it.
+frees every lease at start-up (no other worker can hold one) and re-sends what the
+reconciler would, without waiting a lease for it (``reconciler.unfinished_work``), so a
+restart delays work but never loses it.
 
 Scale-out (``redis://`` or ``amqp://``): ``serve`` only sends; ``expense-sync worker``
 processes run the same actors with their own reconciler and lease keeper. Leases are
@@ -24,7 +25,6 @@ never freed at start-up there, since another worker may be holding them.
 
 from __future__ import annotations
 
-import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,7 +42,6 @@ from expense_sync.services.jobs import Outcome
 from expense_sync.storage.uow import UnitOfWork
 from expense_sync.sync import deliveries, engine, reconciler
 
-log = logging.getLogger("expense_sync.executor")
 # A job: runs one row (by id) once and says whether and when to run it again.
 Run = Callable[[sessionmaker[Session], Settings, uuid.UUID], Outcome]
 
@@ -125,7 +124,7 @@ class Executor:
         _send(self._attach_actor, str(attachment_id), delay_ms)
 
     def _announce(self, delivery_id: uuid.UUID, due: datetime) -> None:
-        self.deliver(delivery_id, delay_ms=_delay_until(due, datetime.now(UTC)))
+        self.deliver(delivery_id, delay_ms=reconciler.delay_until(due, datetime.now(UTC)))
 
     # -- the sync actor's run -----------------------------------------------------------
 
@@ -149,37 +148,15 @@ class Executor:
     # -- life cycle -------------------------------------------------------------------
 
     def resume(self) -> int:
-        """Re-send every unfinished operation, honouring its backoff; return how many."""
+        """Re-send all unfinished work, honouring its backoff (what the reconciler would
+        send, without waiting a lease for it); return how many."""
         now = datetime.now(UTC)
         with UnitOfWork(self.context.session_factory) as uow:
-            pulls = manage_data.unfinished_pulls(uow.session)
-            pushes = push.unfinished_pushes(uow.session)
-            syncs = engine.unfinished_syncs(uow.session)
-            receipts = attachments.waiting_attachments(uow.session)
             if isinstance(self.broker, StubBroker):  # embedded: no other worker holds a lease
                 engine.release_leases(uow.session)
-                uow.commit()
-        for sync_id in syncs:
-            self.sync(sync_id)
-        for attachment_id in receipts:
-            self.attach(attachment_id)
-        for pull_id, when in pulls:
-            self.pull(pull_id, delay_ms=_delay_until(when, now))
-        for push_id, when in pushes:
-            self.push(push_id, delay_ms=_delay_until(when, now))
-        if pulls or pushes or syncs:
-            log.info(
-                "resumed %d pulls, %d pushes and %d syncs", len(pulls), len(pushes), len(syncs)
-            )
-        resumed = len(pulls) + len(pushes) + len(syncs) + len(receipts)
-        return resumed + self._resume_deliveries(now)
-
-    def _resume_deliveries(self, now: datetime) -> int:
-        with UnitOfWork(self.context.session_factory) as uow:
-            pending = webhook_events.pending_deliveries(uow.session)
-        for delivery_id, when in pending:
-            self.deliver(delivery_id, delay_ms=_delay_until(when, now))
-        return len(pending)
+            work = reconciler.unfinished_work(uow.session, now, due_before=None)
+            uow.commit()
+        return reconciler.send(self, work, now, "resumed")
 
     def reconcile(self) -> int:
         """Re-send the work nobody is doing (see ``sync.reconciler``); return how many."""
@@ -207,9 +184,3 @@ class Executor:
 
 def _send(actor: dramatiq.Actor[[str], None], row_id: str, delay_ms: int) -> None:
     actor.send_with_options(args=(row_id,), delay=delay_ms or None)
-
-
-def _delay_until(when: datetime | None, now: datetime) -> int:
-    if when is None:
-        return 0
-    return max(int((when - now).total_seconds() * 1000), 0)

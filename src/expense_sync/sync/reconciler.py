@@ -15,7 +15,9 @@ neither may lose or repeat work. Every worker process (and the embedded worker i
     for a whole lease without finishing.
   Waiting a whole lease before presuming a message lost keeps a long queue from being
   flooded with copies; the copies that are sent are harmless, because actors are
-  idempotent and the lease decides who runs a sync.
+  idempotent and the lease decides who runs a sync. The embedded worker's start-up
+  (``Executor.resume``) sends the same selection without the wait, each piece delayed
+  until it is due (``unfinished_work``).
 - a **lease keeper** that renews, every third of a lease, the leases of the syncs this
   process is running, so a live worker never loses a long sync to another. (If a beat
   lands in the instant between a run setting its backoff and the run returning, the
@@ -54,12 +56,15 @@ class Sender(Protocol):
 
 
 @dataclass(frozen=True)
-class Stale:
+class Unfinished:
+    """Work to send again: syncs and receipts by id; pulls, pushes and webhook deliveries
+    with when each is next due (None: at once)."""
+
     syncs: list[uuid.UUID]
-    pulls: list[uuid.UUID]
-    pushes: list[uuid.UUID]
+    pulls: dict[uuid.UUID, datetime | None]
+    pushes: dict[uuid.UUID, datetime | None]
     receipts: list[uuid.UUID]
-    deliveries: list[uuid.UUID]
+    deliveries: dict[uuid.UUID, datetime | None]
 
     def __len__(self) -> int:
         return sum(
@@ -68,9 +73,17 @@ class Stale:
         )
 
 
-def stale_work(session: Session, now: datetime, lease: timedelta) -> Stale:
-    """Work that should be running and, as far as the database can tell, is not."""
-    presumed_lost = now - lease
+def stale_work(session: Session, now: datetime, lease: timedelta) -> Unfinished:
+    """Work that should be running and, as far as the database can tell, is not: what
+    has been due for a whole lease without finishing."""
+    return unfinished_work(session, now, due_before=now - lease)
+
+
+def unfinished_work(session: Session, now: datetime, due_before: datetime | None) -> Unfinished:
+    """For each company, the first unfinished sync in line if nobody holds it (its lease
+    expired, or it has none and was requested before ``due_before``); and every
+    unfinished pull, push, receipt and webhook delivery due before ``due_before``.
+    ``due_before=None``: all of them, whenever due (at start-up)."""
     unfinished = (
         select(Sync.id, Sync.company_id, Sync.lease_expires, Sync.requested)
         .where(Sync.completed.is_(None))
@@ -82,20 +95,16 @@ def stale_work(session: Session, now: datetime, lease: timedelta) -> Stale:
             continue  # only the first in line may run; the rest wait for it
         seen.add(company_id)
         expired = lease_expires is not None and lease_expires <= now  # its worker died
-        lost = lease_expires is None and requested <= presumed_lost  # its message was lost
+        # ... or nobody took it: its message was lost (or, at start-up, went with the queue)
+        lost = lease_expires is None and (due_before is None or requested <= due_before)
         if expired or lost:
             syncs.append(sync_id)
-    return Stale(
+    return Unfinished(
         syncs=syncs,
-        pulls=_due(session, PullOperation, manage_data.FINISHED, presumed_lost),
-        pushes=_due(session, PushOperation, push.FINISHED, presumed_lost),
-        receipts=attachments.waiting_attachments(session, due_before=presumed_lost),
-        deliveries=[
-            delivery_id
-            for delivery_id, _ in webhook_events.pending_deliveries(
-                session, due_before=presumed_lost
-            )
-        ],
+        pulls=_due(session, PullOperation, manage_data.FINISHED, due_before),
+        pushes=_due(session, PushOperation, push.FINISHED, due_before),
+        receipts=attachments.waiting_attachments(session, due_before=due_before),
+        deliveries=dict(webhook_events.pending_deliveries(session, due_before=due_before)),
     )
 
 
@@ -103,16 +112,49 @@ def _due(
     session: Session,
     model: type[PullOperation] | type[PushOperation],
     finished: set[str],
-    presumed_lost: datetime,
-) -> list[uuid.UUID]:
-    statement = select(model.id).where(
-        model.status.not_in(finished),
-        or_(
-            and_(model.next_attempt.is_(None), model.requested <= presumed_lost),
-            model.next_attempt <= presumed_lost,
-        ),
-    )
-    return list(session.scalars(statement))
+    due_before: datetime | None,
+) -> dict[uuid.UUID, datetime | None]:
+    statement = select(model.id, model.next_attempt).where(model.status.not_in(finished))
+    if due_before is not None:
+        statement = statement.where(
+            or_(
+                and_(model.next_attempt.is_(None), model.requested <= due_before),
+                model.next_attempt <= due_before,
+            )
+        )
+    return {row_id: due for row_id, due in session.execute(statement)}
+
+
+def send(sender: Sender, work: Unfinished, now: datetime, what: str) -> int:
+    """Send every piece of ``work``, each delayed until it is due; return how many."""
+    for sync_id in work.syncs:
+        sender.sync(sync_id)
+    for pull_id, due in work.pulls.items():
+        sender.pull(pull_id, delay_ms=delay_until(due, now))
+    for push_id, due in work.pushes.items():
+        sender.push(push_id, delay_ms=delay_until(due, now))
+    for attachment_id in work.receipts:
+        sender.attach(attachment_id)
+    for delivery_id, due in work.deliveries.items():
+        sender.deliver(delivery_id, delay_ms=delay_until(due, now))
+    if work:
+        log.info(
+            "%s %d syncs, %d pulls, %d pushes, %d receipts and %d webhooks",
+            what,
+            len(work.syncs),
+            len(work.pulls),
+            len(work.pushes),
+            len(work.receipts),
+            len(work.deliveries),
+        )
+    return len(work)
+
+
+def delay_until(when: datetime | None, now: datetime) -> int:
+    """Milliseconds from ``now`` until ``when`` (0 if it is past or None)."""
+    if when is None:
+        return 0
+    return max(int((when - now).total_seconds() * 1000), 0)
 
 
 def next_in_line(session: Session, sync_id: uuid.UUID) -> uuid.UUID | None:
@@ -192,28 +234,10 @@ class Reconciler(_Loop):
 
     def run_once(self) -> int:
         """Re-send every piece of stale work once; return how many were sent."""
+        now = datetime.now(UTC)
         with UnitOfWork(self.session_factory) as uow:
-            stale = stale_work(uow.session, datetime.now(UTC), self.lease)
-        for sync_id in stale.syncs:
-            self.sender.sync(sync_id)
-        for pull_id in stale.pulls:
-            self.sender.pull(pull_id)
-        for push_id in stale.pushes:
-            self.sender.push(push_id)
-        for attachment_id in stale.receipts:
-            self.sender.attach(attachment_id)
-        for delivery_id in stale.deliveries:
-            self.sender.deliver(delivery_id)
-        if stale:
-            log.info(
-                "reconciler re-sent %d syncs, %d pulls, %d pushes, %d receipts and %d webhooks",
-                len(stale.syncs),
-                len(stale.pulls),
-                len(stale.pushes),
-                len(stale.receipts),
-                len(stale.deliveries),
-            )
-        return len(stale)
+            stale = stale_work(uow.session, now, self.lease)
+        return send(self.sender, stale, now, "reconciler re-sent")
 
 
 class LeaseKeeper(_Loop):
