@@ -13,6 +13,10 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+# Which way each expense type moves money on its lines: +1 debits them, -1 credits them
+# (the bank/card or payable line takes the other side).
+LINE_SIGN = {"Payment": 1, "Refund": -1, "Chargeback": -1, "Reward": -1, "ReimbursableExpense": 1}
+
 
 @dataclass(frozen=True)
 class PostingLine:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from expense_sync.connectors.base import Posting, PostingLine
+from expense_sync.connectors.base.posting import LINE_SIGN
 from expense_sync.connectors.beancount.directives import quote
 
 ID_KEY = "expense-sync-id"
@@ -17,8 +18,6 @@ REVISION_KEY = "expense-sync-revision"
 INPUT_TAX = "Assets:Tax:InputTax"
 OUTPUT_TAX = "Liabilities:Tax:SalesTax"
 EMPLOYEE_PAYABLE = "Liabilities:AccountsPayable:Employees"
-# Which way each expense type moves money on its lines: +1 debits them, -1 credits them.
-LINE_SIGN = {"Payment": 1, "Refund": -1, "Chargeback": -1, "Reward": -1, "ReimbursableExpense": 1}
 
 
 def reference(file_name: str, key: str) -> str:

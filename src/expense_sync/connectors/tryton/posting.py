@@ -26,11 +26,10 @@ from decimal import Decimal
 from typing import Any
 
 from expense_sync.connectors.base import Posting, PostingLine, ValidationConnectorError
+from expense_sync.connectors.base.posting import LINE_SIGN
 
 MARK = "expense-sync:"
 REVERSAL = "/reversal"
-# Which way each expense type moves money on its lines: +1 debits them, -1 credits them.
-LINE_SIGN = {"Payment": 1, "Refund": -1, "Chargeback": -1, "Reward": -1, "ReimbursableExpense": 1}
 JOURNAL_TYPE = {"expense": "cash", "transfer": "cash", "adjustment": "general"}
 
 
