@@ -1,7 +1,7 @@
 """Postings as Tryton records: the values ``create`` takes (the table is in docs/posting.md).
 
 Pure functions over a ``Chart`` (what one batch needs to know about the books, read once
-per batch), so the mapping is testable without a server and the write protocol
+per session), so the mapping is testable without a server and the write protocol
 (``ledger.py``) only moves values.
 
 - card expenses, transfers and adjustments become an ``account.move`` whose
@@ -35,7 +35,7 @@ JOURNAL_TYPE = {"expense": "cash", "transfer": "cash", "adjustment": "general"}
 
 @dataclass(frozen=True)
 class Chart:
-    """What a batch needs from the books, read once per batch."""
+    """What a batch needs from the books; read once per session and kept (ledger.py)."""
 
     company: int
     currency: int
