@@ -96,13 +96,20 @@ class TrytonSession:
             self.client.call(
                 "party.party",
                 "search_read",
-                [["categories.name", "=", CATEGORY[data_type]], ["active", "in", [True, False]]],
+                _party_domain(data_type),
                 0,
                 None,
                 [["id", "ASC"]],
-                ["name", "email", "phone", "active", "tax_identifier"],
+                PARTY_FIELDS,
             )
         )
+
+    def _stored_parties(self, data_type: str, ids: list[int]) -> list[Record]:
+        """The parties ``ids`` as records, in that order: a read-back of only what was
+        written, not of every party the books hold."""
+        rows = self.client.call("party.party", "read", ids, PARTY_FIELDS)
+        by_id = {row["id"]: self._party(row, data_type) for row in rows}
+        return [by_id[i] for i in ids]
 
     @staticmethod
     def _party(row: dict[str, Any], data_type: str) -> Record:
@@ -169,10 +176,7 @@ class TrytonSession:
             else:
                 raise ValidationConnectorError(f"Tryton cannot create {data_type}.")
         if data_type in CATEGORY:
-            # Read back only what was written, not every party the books hold.
-            rows = self.client.call("party.party", "read", landed, PARTY_FIELDS)
-            by_id = {row["id"]: self._party(row, data_type) for row in rows}
-            return [by_id[i] for i in landed]
+            return self._stored_parties(data_type, landed)
         stored = {r["id"]: r for r in self.read(data_type)}
         return [stored[str(i)] for i in landed]
 
@@ -285,7 +289,8 @@ class TrytonSession:
         if data_type not in CATEGORY or not record_id.isdigit():
             raise ValidationConnectorError(f"No {data_type[:-1]} {record_id} in Tryton.")
         party_id = int(record_id)
-        if party_id not in {p["id"] for p in self._parties(data_type)}:
+        domain = [["id", "=", party_id], *_party_domain(data_type)]
+        if not self.client.call("party.party", "search", domain, 0, 1, None):
             raise ValidationConnectorError(f"No {data_type[:-1]} {record_id} in Tryton.")
         self.client.call(
             "party.party",
@@ -296,7 +301,8 @@ class TrytonSession:
                 "active": record.get("status", "Active") != "Archived",
             },
         )
-        return next(r for r in self.read(data_type) if r["id"] == record_id)
+        (stored,) = self._stored_parties(data_type, [party_id])
+        return stored
 
     # -- postings ------------------------------------------------------------------------
 
@@ -342,6 +348,11 @@ class TrytonSession:
             ],
         )
         return f"ir.attachment,{created}"
+
+
+def _party_domain(data_type: str) -> list[Any]:
+    """Every party of the data type's category, archived ones included."""
+    return [["categories.name", "=", CATEGORY[data_type]], ["active", "in", [True, False]]]
 
 
 def _account(row: dict[str, Any], kind: str, currency: str) -> Record:
