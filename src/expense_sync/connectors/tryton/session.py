@@ -209,11 +209,8 @@ class TrytonSession:
 
     def _create_accounts(self, data_type: str, records: list[Record], key: str | None) -> list[int]:
         accounts = self._accounts()
-        tops = {
-            kind: row
-            for row, kind in accounts
-            if row["parent"] not in {a["id"] for a, _ in accounts}
-        }
+        ids = {row["id"] for row, _ in accounts}
+        tops = {kind: row for row, kind in accounts if row["parent"] not in ids}
         types = self.client.call(
             "account.account.type",
             "search_read",
