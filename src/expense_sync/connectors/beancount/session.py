@@ -146,31 +146,20 @@ class BeancountSession:
     def _text(self) -> str:
         return self.path.read_text(encoding="utf-8")
 
-    def _open_date(self) -> str:
-        return min(self._load().first_date, EARLIEST_OPEN).isoformat()
-
     def create(
         self, data_type: str, records: list[Record], *, key: str | None = None
     ) -> list[Record]:
-        with self._locked():
+        with self._locked() as loaded:
             # A retry of a write that already happened returns what it wrote.
-            landed = self._written_with(key) if key else []
-            ids = landed or self._add_records(data_type, records, key)
+            landed = _written_with(loaded, key) if key else []
+            ids = landed or self._add_records(loaded, data_type, records, key)
         stored = {r["id"]: r for r in self.read(data_type)}
         return [stored[record_id] for record_id in ids]
 
-    def _written_with(self, key: str) -> list[str]:
-        """Ids of the records an earlier write with this key created, in order."""
-        found: dict[int, str] = {}
-        for entry in self._load().entries:
-            mark = str(entry.meta.get(PUSH_KEY, ""))
-            if mark.startswith(key + "/"):
-                record_id = entry.account if isinstance(entry, data.Open) else entry.values[0].value
-                found[int(mark.rsplit("/", 1)[1])] = str(record_id)
-        return [found[i] for i in sorted(found)]
-
-    def _add_records(self, data_type: str, records: list[Record], key: str | None) -> list[str]:
-        date = self._open_date()
+    def _add_records(
+        self, loaded: Loaded, data_type: str, records: list[Record], key: str | None
+    ) -> list[str]:
+        date = min(loaded.first_date, EARLIEST_OPEN).isoformat()
         existing = {r["id"] for r in self.read(data_type)} if records else set()
         ids, blocks = [], []
         for index, record in enumerate(records):
@@ -326,6 +315,17 @@ class BeancountSession:
             write_checked(self.path, text)
         except OSError as error:
             raise RetriableConnectorError(f"Could not write the ledger: {error}") from error
+
+
+def _written_with(loaded: Loaded, key: str) -> list[str]:
+    """Ids of the records an earlier write with this key created, in order."""
+    found: dict[int, str] = {}
+    for entry in loaded.entries:
+        mark = str(entry.meta.get(PUSH_KEY, ""))
+        if mark.startswith(key + "/"):
+            record_id = entry.account if isinstance(entry, data.Open) else entry.values[0].value
+            found[int(mark.rsplit("/", 1)[1])] = str(record_id)
+    return [found[i] for i in sorted(found)]
 
 
 def _block_end(lines: list[str], start: int) -> int:
