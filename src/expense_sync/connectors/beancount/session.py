@@ -208,7 +208,7 @@ class BeancountSession:
                 ),
                 None,
             )
-            if entry is None or Path(entry.meta["filename"]) != self.path.resolve():
+            if entry is None or not self._is_main_file(entry.meta["filename"]):
                 raise ValidationConnectorError(f"No {kind} {record_id} in this ledger file.")
             lines = self._text().splitlines(keepends=True)
             start = int(entry.meta["lineno"]) - 1
