@@ -26,7 +26,7 @@ from expense_sync.connectors.base import LinkedBooks
 from expense_sync.connectors.beancount import BeancountConnector
 from expense_sync.connectors.beancount.chart import new_ledger_text
 from expense_sync.connectors.beancount.directives import custom, open_account
-from expense_sync.connectors.beancount.session import _PARSED
+from expense_sync.connectors.beancount.parsed import _PARSED
 from expense_sync.services import manage_data
 from expense_sync.storage.db import make_engine, make_session_factory
 from expense_sync.storage.migrate import upgrade

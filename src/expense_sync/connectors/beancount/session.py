@@ -43,7 +43,6 @@ from expense_sync.connectors.beancount import appending, documents, mapping, pos
 from expense_sync.connectors.beancount.checking import checked_entries
 from expense_sync.connectors.beancount.directives import quote
 from expense_sync.connectors.beancount.files import write_checked
-from expense_sync.connectors.beancount.parsed import _PARSED as _PARSED  # benchmarks clear it
 from expense_sync.connectors.beancount.parsed import (
     EARLIEST_OPEN,
     Loaded,
