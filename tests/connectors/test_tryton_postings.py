@@ -124,6 +124,17 @@ def posting(books: Books, **overrides: Any) -> Posting:
     return Posting(**(values | overrides))
 
 
+def reimbursable(books: Books, **overrides: Any) -> Posting:
+    """An expense claim owed to the employee (posted as a supplier invoice)."""
+    values: dict[str, Any] = {
+        "kind": "reimbursable",
+        "type": "ReimbursableExpense",
+        "counter_account": None,
+        "contact": str(books.employee),
+    }
+    return posting(books, **(values | overrides))
+
+
 def by_account(lines: list[dict[str, Any]]) -> dict[int, Decimal]:
     """Net debit (+) / credit (-) per account; the move balances if they add up to 0."""
     found: dict[int, Decimal] = {}
@@ -267,12 +278,8 @@ def test_transfers_and_adjustments_post_as_moves(books: Books) -> None:
 def test_a_reimbursable_expense_is_a_posted_supplier_invoice_to_the_employee(
     books: Books,
 ) -> None:
-    claim = posting(
+    claim = reimbursable(
         books,
-        kind="reimbursable",
-        type="ReimbursableExpense",
-        counter_account=None,
-        contact=str(books.employee),
         contact_kind="employee",
         due_date=TODAY + dt.timedelta(days=30),
         lines=(
@@ -321,13 +328,7 @@ def test_posting_again_writes_nothing(books: Books) -> None:
 
 def test_a_new_revision_replaces_the_old_one(books: Books) -> None:
     card = posting(books)
-    claim = posting(
-        books,
-        kind="reimbursable",
-        type="ReimbursableExpense",
-        counter_account=None,
-        contact=str(books.employee),
-    )
+    claim = reimbursable(books)
     old_move, old_invoice = books.session.post([card, claim])
     newer = [
         replace(card, revision=2, lines=(PostingLine(str(books.expense), Decimal(70)),)),
@@ -373,12 +374,8 @@ def test_a_refused_posting_fails_the_batch_with_trytons_message(books: Books) ->
 
 def test_a_refused_invoice_leaves_no_moves_behind(books: Books) -> None:
     card = posting(books)
-    claim = posting(
+    claim = reimbursable(
         books,
-        kind="reimbursable",
-        type="ReimbursableExpense",
-        counter_account=None,
-        contact=str(books.employee),
         date=TODAY.replace(year=TODAY.year + 5),
     )  # no period that year
     with pytest.raises(ValidationConnectorError):
