@@ -5,7 +5,7 @@ takes to validate and append the same entries, in the same run; and the cost of 
 write does not grow with the size of the ledger.
 
     .venv/bin/python -m benchmarks.beancount_sync [--expenses 10000] [--flow datasets]
-        [--database-url URL] [--sizes 1000,10000,100000]
+        [--database-url URL] [--sizes 1000,10000,100000] [--gc tuned|default]
 
 **The sync** is the real engine path with SQLite in a temporary data directory (or
 ``--database-url``): a company linked to a new ledger, its cache refreshed, the expenses
@@ -23,6 +23,10 @@ exact text the sync appended (the same entries), appended to a copy of the start
 ledger in one write with fsync, and ``loader.load_file`` run once on the result (parse,
 booking, plugins, validations). One validation of the whole result is the cheapest
 "validate and append" Beancount offers; the sync instead checks each batch as it lands.
+
+**The process** is set up as ``serve`` and ``worker`` set theirs up
+(``expense_sync.process.tune_garbage_collector``), and the baseline runs in that same
+process; ``--gc default`` keeps CPython's default collector for both instead.
 
 **Per write**: a post of 500 expenses is timed (median of 5, after an untimed warm-up that
 parses the ledger) on ledgers holding 1,000, 10,000 and 100,000 posted expenses, next to
@@ -55,6 +59,7 @@ from expense_sync.connectors.beancount.chart import new_ledger_text
 from expense_sync.connectors.beancount.parsed import forget
 from expense_sync.connectors.beancount.posting import render
 from expense_sync.connectors.beancount.session import BeancountSession
+from expense_sync.process import tune_garbage_collector
 from expense_sync.services import expenses as intake
 from expense_sync.services import manage_data
 from expense_sync.services.expenses import REFERENCE_TYPES
@@ -266,7 +271,10 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--seed", type=int, default=4)
+    parser.add_argument("--gc", choices=("tuned", "default"), default="tuned")
     args = parser.parse_args()
+    if args.gc == "tuned":
+        tune_garbage_collector()
 
     chance = random.Random(args.seed)
     work = Path(tempfile.mkdtemp(prefix="es-bench-bean-"))
@@ -297,7 +305,7 @@ def main() -> None:
         base_s = baseline(start, appended, work)
 
         print(f"database: {setup.engine.url.get_backend_name()}  flow: {args.flow} "
-              f"({len(syncs)} sync(s))  expenses: {args.expenses}")  # fmt: skip
+              f"({len(syncs)} sync(s))  expenses: {args.expenses}  gc: {args.gc}")  # fmt: skip
         print(f"intake (not part of the target)      : {intake_s:7.2f} s")
         print(f"sync through the engine (run_sync)   : {sync_s:7.2f} s")
         print(f"Beancount: append once + load_file   : {base_s:7.2f} s")

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from expense_sync.config import Settings
+from expense_sync.process import tune_garbage_collector
 from expense_sync.services.clients import DEFAULT_CLIENT, create_api_key, ensure_client
 from expense_sync.storage.db import make_engine, make_session_factory
 from expense_sync.storage.migrate import upgrade
@@ -124,9 +125,9 @@ def serve(
         soft_wrap=True,
         highlight=False,
     )
-    uvicorn.run(
-        create_app(runtime=runtime), host=host, port=port, log_level="warning", access_log=False
-    )
+    application = create_app(runtime=runtime)
+    tune_garbage_collector()
+    uvicorn.run(application, host=host, port=port, log_level="warning", access_log=False)
 
 
 @app.command()
@@ -153,6 +154,7 @@ def worker(
     with _migrated_database(settings) as sessions:
         executor = Executor(broker, WorkerContext(settings, sessions))
         executor.start_worker(threads)
+        tune_garbage_collector()
         console.print(
             f"[bold green]expense-sync worker[/] ({threads} threads) on queue "
             f"'{settings.queue_name}' of {_safe_broker(settings.broker_url)}, "

@@ -42,9 +42,7 @@ from expense_sync.domain.webhooks import (
 )
 from expense_sync.storage.models import (
     Company,
-    ExpenseTransaction,
     Sync,
-    SyncItem,
     WebhookConsumer,
     WebhookDelivery,
     WebhookEvent,
@@ -108,24 +106,21 @@ def note_delivery(session: Session, delivery_id: uuid.UUID, due: datetime) -> No
     session.info.setdefault(NEW_DELIVERIES, []).append((delivery_id, due))
 
 
-def sync_finished(session: Session, sync: Sync, now: datetime) -> WebhookEvent:
+def sync_finished(
+    session: Session, sync: Sync, now: datetime, outcomes: list[tuple[str, str, str | None]]
+) -> WebhookEvent:
     """``expenses.sync.successful`` or ``.unsuccessful`` for a sync just closed, with each
-    transaction's outcome."""
+    transaction's outcome (``outcomes``: transaction id, item status and message, in the
+    sync's order)."""
     company = session.get(Company, sync.company_id)
     assert company is not None
-    rows = session.execute(
-        select(ExpenseTransaction.transaction_id, SyncItem.status, SyncItem.message)
-        .join(ExpenseTransaction, ExpenseTransaction.id == SyncItem.transaction_row_id)
-        .where(SyncItem.sync_id == sync.id)
-        .order_by(SyncItem.position)
-    )
     transactions = [
         {
             "id": transaction_id,
             "status": transaction_status(status),
             "errorMessage": None if status == "Completed" else message,
         }
-        for transaction_id, status, message in rows
+        for transaction_id, status, message in outcomes
     ]
     reference: dict[str, Any] = {"id": str(company.id), "name": company.name}
     if company.description is not None:

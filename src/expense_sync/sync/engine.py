@@ -10,11 +10,12 @@
    the reconciler leaves it alone.
 2. **Validate & map** every item against the books as they are now (read through the
    connector, not the cache) and the company configuration. Failures are per item.
-3. **Exactly once.** Items about to be written are marked ``Pushing`` and committed;
-   then the books are asked which keys they already hold, and only the rest is written
-   (in the platform's batch size; a refused batch is retried one posting at a time so
-   one bad transaction never blocks the others). After a crash, ``Pushing`` items are
-   resolved the same way: the books say whether the write landed.
+3. **Exactly once.** Items about to be read and written are marked ``Pushing`` in the
+   transaction that claims the lease; then the books are asked which keys they already
+   hold, and only the rest is written (in the platform's batch size; a refused batch is
+   retried one posting at a time so one bad transaction never blocks the others). After
+   a crash, ``Pushing`` items are resolved the same way: the books say whether the write
+   landed.
 4. **Finish**: each item's outcome, each transaction's status, and the sync's Codat
    status code, in one database transaction.
 """
@@ -26,7 +27,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import NamedTuple, cast
 
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -69,6 +70,16 @@ ITEMS_TABLE = cast(Table, SyncItem.__table__)
 TRANSACTIONS_TABLE = cast(Table, ExpenseTransaction.__table__)
 
 
+class Item(NamedTuple):
+    """One item of a sync as read at its claim: its transaction, or why it cannot be
+    read (the body is read as it is fetched, and not kept)."""
+
+    row_id: uuid.UUID
+    revision: int
+    transaction: Transaction | None
+    problems: list[Problem]
+
+
 @dataclass
 class Work:
     """What one run of a sync holds in memory between its database transactions."""
@@ -77,7 +88,7 @@ class Work:
     transaction_types: tuple[str, ...]
     batch_size: int
     defaults: dict[str, str | None]
-    items: list[tuple[uuid.UUID, int, str, str, dict[str, Any]]]  # row id, revision, kind, id, body
+    items: list[Item]
 
 
 def run_sync(
@@ -97,8 +108,7 @@ def _run(session_factory: sessionmaker[Session], settings: Settings, sync_id: uu
         return claimed
     outcomes: dict[uuid.UUID, ItemOutcome] = {}
     candidates: list[tuple[uuid.UUID, int, Transaction]] = []
-    for row_id, revision, kind, transaction_id, body in claimed.items:
-        transaction, problems = read_transaction(kind, body, transaction_id=transaction_id)
+    for row_id, revision, transaction, problems in claimed.items:
         if transaction is None:
             outcomes[row_id] = ("ValidationError", _joined(problems), "validation")
         elif transaction.posts_as not in claimed.transaction_types:
@@ -108,16 +118,14 @@ def _run(session_factory: sessionmaker[Session], settings: Settings, sync_id: uu
             candidates.append((row_id, revision, with_defaults(transaction, claimed.defaults)))
     try:
         postings = _checked_postings(claimed.books, candidates, outcomes)
-        if postings:
-            _mark_pushing(session_factory, sync_id, [row_id for row_id, _ in postings])
         for row_id, result in _post_exactly_once(claimed.books, postings, claimed.batch_size):
             outcomes[row_id] = result
     except RetriableConnectorError as error:
         return _retry_later(session_factory, sync_id, error.message)
     except ConnectorError as error:
         message = f"The books could not be used: {error.message}"
-        for row_id, *_ in claimed.items:
-            outcomes.setdefault(row_id, ("PushError", message, "push"))
+        for item in claimed.items:
+            outcomes.setdefault(item.row_id, ("PushError", message, "push"))
     _finish(session_factory, sync_id, outcomes)
     return Outcome()
 
@@ -182,25 +190,33 @@ def _claim(
             _close(session, sync, now, no_books)
             uow.commit()
             return Outcome()
-        items = [
-            (row_id, revision, kind, transaction_id, body)
-            for row_id, revision, kind, transaction_id, body in session.execute(
-                select(
-                    ExpenseTransaction.id,
-                    SyncItem.revision,
-                    ExpenseTransaction.kind,
-                    ExpenseTransaction.transaction_id,
-                    ExpenseTransaction.body,
-                )
-                .join(ExpenseTransaction, ExpenseTransaction.id == SyncItem.transaction_row_id)
-                .where(
-                    SyncItem.sync_id == sync.id,
-                    SyncItem.status.not_in(FINAL),
-                    SyncItem.revision == ExpenseTransaction.revision,
-                )
-                .order_by(SyncItem.position)
+        # Core, not the ORM: rows come (and bodies are decoded) one at a time, and each
+        # body is dropped once read, so a sync of thousands keeps no JSON trees alive.
+        rows = session.connection().execute(
+            select(
+                ExpenseTransaction.id,
+                SyncItem.revision,
+                ExpenseTransaction.kind,
+                ExpenseTransaction.transaction_id,
+                ExpenseTransaction.body,
             )
+            .join(ExpenseTransaction, ExpenseTransaction.id == SyncItem.transaction_row_id)
+            .where(
+                SyncItem.sync_id == sync.id,
+                SyncItem.status.not_in(FINAL),
+                SyncItem.revision == ExpenseTransaction.revision,
+            )
+            .order_by(SyncItem.position)
+        )
+        items = [
+            Item(row_id, revision, *read_transaction(kind, body, transaction_id=transaction_id))
+            for row_id, revision, kind, transaction_id, body in rows
         ]
+        session.execute(  # each may be on its way to the books from here on (DESIGN §3)
+            update(SyncItem)
+            .where(SyncItem.sync_id == sync.id, SyncItem.status.not_in(FINAL))
+            .values(status="Pushing")
+        )
         manifest = manifest_of(connection)
         work = Work(
             books=open_books(session, settings, connection),
@@ -230,8 +246,7 @@ def _why_no_books(session: Session, company_id: uuid.UUID) -> tuple[str, str]:
     )
 
 
-@dataclass(frozen=True)
-class ItemState:
+class ItemState(NamedTuple):
     """Where one item of a sync stands: its outcome so far, and its transaction's
     current revision (a newer one means the item was superseded)."""
 
@@ -240,6 +255,7 @@ class ItemState:
     status: str
     message: str | None
     current_revision: int
+    transaction_id: str
 
 
 def _items(session: Session, sync_id: uuid.UUID) -> list[ItemState]:
@@ -251,12 +267,13 @@ def _items(session: Session, sync_id: uuid.UUID) -> list[ItemState]:
             SyncItem.status,
             SyncItem.message,
             ExpenseTransaction.revision,
+            ExpenseTransaction.transaction_id,
         )
         .join(ExpenseTransaction, ExpenseTransaction.id == SyncItem.transaction_row_id)
         .where(SyncItem.sync_id == sync_id)
         .order_by(SyncItem.position)
     )
-    return [ItemState(*row) for row in session.execute(statement)]
+    return [ItemState(*row) for row in session.connection().execute(statement)]
 
 
 def _posting(transaction: Transaction, revision: int) -> Posting:
@@ -324,19 +341,6 @@ def _completed(found: Posted) -> ItemOutcome:
     return ("Completed", f"Posted as {found.reference}", "")
 
 
-def _mark_pushing(
-    session_factory: sessionmaker[Session], sync_id: uuid.UUID, row_ids: list[uuid.UUID]
-) -> None:
-    """Record that these items may be on their way to the books (DESIGN §3)."""
-    with UnitOfWork(session_factory) as uow:
-        uow.session.execute(
-            update(SyncItem)
-            .where(SyncItem.sync_id == sync_id, SyncItem.transaction_row_id.in_(row_ids))
-            .values(status="Pushing")
-        )
-        uow.commit()
-
-
 def _retry_later(
     session_factory: sessionmaker[Session],
     sync_id: uuid.UUID,
@@ -392,6 +396,7 @@ def _close(
     Items not in ``outcomes`` keep an outcome they already had, or fail as unconfirmed.
     ``final_code`` overrides the code the outcomes give (5000 after unexpected errors)."""
     results: list[ItemOutcome] = []
+    reported: list[tuple[str, str, str | None]] = []  # for the webhook: id, status, message
     items = []
     for item in _items(session, sync.id):
         if item.revision != item.current_revision:
@@ -413,6 +418,7 @@ def _close(
                 "push",
             )
         results.append(outcome)
+        reported.append((item.transaction_id, outcome[0], outcome[1]))
         if (outcome[0], outcome[1]) != (item.status, item.message):
             items.append({"row": item.row_id, "outcome": outcome[0], "text": outcome[1]})
     item_table, row_table = ITEMS_TABLE.c, TRANSACTIONS_TABLE.c
@@ -424,18 +430,16 @@ def _close(
             items,
         )
     # Each transaction takes its item's status, unless a newer revision of it came in
-    # since (that one is Pending on its own sync): one statement, no parameters per row.
-    # (The IN list is uncorrelated and the subqueries look items up by primary key, so
-    # this stays linear on SQLite too.)
-    mine = (item_table.sync_id == sync.id) & (item_table.transaction_row_id == row_table.id)
-    in_sync = select(item_table.transaction_row_id).where(item_table.sync_id == sync.id)
+    # since (that one is Pending on its own sync): one UPDATE ... FROM, no parameters
+    # per row (PostgreSQL, and SQLite from 3.33).
     session.execute(
         update(TRANSACTIONS_TABLE)
         .where(
-            row_table.id.in_(in_sync.correlate(None)),
-            row_table.revision == select(item_table.revision).where(mine).scalar_subquery(),
+            item_table.sync_id == sync.id,
+            item_table.transaction_row_id == row_table.id,
+            item_table.revision == row_table.revision,
         )
-        .values(status=select(item_table.status).where(mine).scalar_subquery(), modified=now)
+        .values(status=item_table.status, modified=now)
     )
     code, error = status_code_for(results)
     sync.status_code = final_code or code
@@ -443,7 +447,7 @@ def _close(
     sync.data_pushed = any(status == "Completed" for status, _, _ in results)
     sync.completed = now
     sync.lease_expires = None
-    webhook_events.sync_finished(session, sync, now)  # in this same transaction
+    webhook_events.sync_finished(session, sync, now, reported)  # in this same transaction
 
 
 def release_leases(session: Session) -> None:
