@@ -15,7 +15,7 @@ from expense_sync.domain.errors import InvalidRequest, Unprocessable
 from expense_sync.services.companies import get_company
 from expense_sync.services.connections import get_connection
 from expense_sync.services.secrets import SecretBox
-from expense_sync.storage.models import Client, Connection
+from expense_sync.storage.models import Client, Company, Connection
 
 
 def accounting_connection(
@@ -76,8 +76,10 @@ def connector_of(connection: Connection) -> Connector:
 
 def open_books(session: Session, settings: Settings, connection: Connection) -> LedgerSession:
     connector = connector_of(connection)
-    client = session.get(Client, connection.company.client_id)
-    assert client is not None
+    client_name = session.scalar(  # one query: loading the Company would load its relations
+        select(Client.name).join(Company).where(Company.id == connection.company_id)
+    )
+    assert client_name is not None
     secrets = (
         SecretBox(settings.secret_key_bytes).open(connection.encrypted_secrets)
         if connection.encrypted_secrets
@@ -86,6 +88,6 @@ def open_books(session: Session, settings: Settings, connection: Connection) -> 
     books = LinkedBooks(
         connection_info=dict(connection.connection_info or {}),
         secrets=secrets,
-        ledger_root=settings.resolved_ledger_root / client.name,
+        ledger_root=settings.resolved_ledger_root / client_name,
     )
     return connector.open(books)

@@ -27,7 +27,7 @@ from expense_sync.services.retry import record_failed_try
 from expense_sync.storage.bulk import insert_rows
 from expense_sync.storage.db import dump_json
 from expense_sync.storage.locks import lock_row
-from expense_sync.storage.models import CachedRecord, Connection, PullOperation
+from expense_sync.storage.models import CachedRecord, Company, Connection, PullOperation
 from expense_sync.storage.query_sql import Page, PageRequest, QueryField
 from expense_sync.storage.uow import UnitOfWork
 
@@ -243,7 +243,9 @@ def _store(
         if connection is not None:
             connection.last_sync = now
             connection.errors = None
-            connection.company.last_sync = now
+            uow.session.execute(  # not through the Company, which would load its relations
+                update(Company).where(Company.id == connection.company_id).values(last_sync=now)
+            )
         uow.commit()
 
 

@@ -1,7 +1,10 @@
 """Appending many rows at once: PostgreSQL's COPY where it is available, else executemany.
 
 COPY streams rows in PostgreSQL's own format and skips per-statement parsing and planning;
-for a first fill of thousands of cached records it is the difference that matters.
+for a first fill of thousands of cached records it is the difference that matters. On
+SQLite the rows go to the driver's ``executemany`` with each column's bind processor
+applied once per distinct value (a first fill shares the connection, the data type and
+the time across all its rows), skipping SQLAlchemy's per-row parameter building.
 """
 
 from __future__ import annotations
@@ -24,6 +27,9 @@ def insert_rows(
         return
     table = cast(Table, model.__table__)
     connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        _executemany(session, table, rows)
+        return
     if connection.dialect.name != "postgresql":
         session.execute(insert(table), list(rows))
         return
@@ -37,3 +43,32 @@ def insert_rows(
             copy.write_row(
                 [dump_json(row[name]) if name in as_json else row[name] for name in columns]
             )
+
+
+_UNSEEN = object()
+
+
+def _executemany(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    connection = session.connection()
+    dialect = connection.dialect
+    columns = list(rows[0])
+    processors = [
+        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns
+    ]
+    last: list[tuple[object, object]] = [(_UNSEEN, None)] * len(columns)
+    params = []
+    for row in rows:
+        values = []
+        for index, name in enumerate(columns):
+            value = row[name]
+            seen, processed = last[index]
+            if value is not seen:
+                process = processors[index]
+                processed = process(value) if process else value
+                last[index] = (value, processed)
+            values.append(processed)
+        params.append(tuple(values))
+    marks = ", ".join("?" for _ in columns)
+    connection.exec_driver_sql(
+        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})", params
+    )
