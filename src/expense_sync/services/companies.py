@@ -77,6 +77,21 @@ def get_company(
     return company
 
 
+def owned_company_id(
+    session: Session, client_id: uuid.UUID, company_id: uuid.UUID, *, for_update: bool = False
+) -> uuid.UUID:
+    """``get_company`` for callers that need only to know the company is the caller's:
+    its id, without loading the company and its eagerly loaded relations."""
+    if for_update:
+        lock_row(session, Company, company_id)
+    found = session.scalar(
+        select(Company.id).where(Company.id == company_id, Company.client_id == client_id)
+    )
+    if found is None:
+        raise NotFound("Company", company_id)
+    return found
+
+
 Owned = TypeVar("Owned", Connection, PullOperation, PushOperation, Sync)
 
 
@@ -89,7 +104,7 @@ def get_company_row(
     label: str,
 ) -> Owned:
     """A row that belongs to one of the caller's companies (a connection, an operation)."""
-    get_company(session, client_id, company_id)
+    owned_company_id(session, client_id, company_id)
     row = session.get(model, row_id)
     if row is None or row.company_id != company_id:
         raise NotFound(label, row_id)

@@ -33,7 +33,7 @@ from expense_sync.domain.expenses import (
 )
 from expense_sync.services.books import find_accounting_connection
 from expense_sync.services.cached_data import records_by_type
-from expense_sync.services.companies import get_company
+from expense_sync.services.companies import owned_company_id
 from expense_sync.storage.models import (
     ExpenseConfiguration,
     ExpenseDataset,
@@ -69,10 +69,10 @@ def submit(
     transaction_id: str | None = None,
 ) -> Sync:
     """Store the transactions and queue their sync; ``transaction_id`` for a PUT."""
-    company = get_company(session, client_id, company_id, for_update=True)
-    rows = _accept(session, company.id, kind, body, transaction_id)
+    owned_company_id(session, client_id, company_id, for_update=True)
+    rows = _accept(session, company_id, kind, body, transaction_id)
     return _queue_sync(
-        session, company.id, [(row, row.revision) for row in rows], on_commit, enqueue
+        session, company_id, [(row, row.revision) for row in rows], on_commit, enqueue
     )
 
 
@@ -154,14 +154,14 @@ def create_dataset(
 ) -> ExpenseDataset:
     """v1's ``POST .../data/expense-transactions`` (``{"items": [...]}``): store the
     transactions as a dataset; nothing syncs until ``sync_datasets`` names it."""
-    company = get_company(session, client_id, company_id, for_update=True)
+    owned_company_id(session, client_id, company_id, for_update=True)
     if not isinstance(body, dict) or not isinstance(body.get("items"), list):
         raise InvalidRequest.for_field(
             "items", 'Send {"items": [...]}: a list of 1 to 50 expense transactions.'
         )
-    rows = _accept(session, company.id, "expense", body["items"], None, field="items")
+    rows = _accept(session, company_id, "expense", body["items"], None, field="items")
     dataset = ExpenseDataset(
-        company_id=company.id, items=[[str(row.id), row.revision] for row in rows]
+        company_id=company_id, items=[[str(row.id), row.revision] for row in rows]
     )
     session.add(dataset)
     session.flush()
@@ -178,7 +178,7 @@ def sync_datasets(
 ) -> Sync:
     """v1's ``POST .../syncs`` (``{"datasetIds": [...]}``): one sync of every transaction
     in the named datasets, each at the revision its dataset holds."""
-    company = get_company(session, client_id, company_id, for_update=True)
+    owned_company_id(session, client_id, company_id, for_update=True)
     wanted = body.get("datasetIds") if isinstance(body, dict) else None
     if not isinstance(wanted, list) or not wanted:
         raise InvalidRequest.for_field(
@@ -190,7 +190,7 @@ def sync_datasets(
         where = f"datasetIds[{index}]"
         dataset_id = canonical_id(value) if isinstance(value, str) else None
         dataset = session.get(ExpenseDataset, uuid.UUID(dataset_id)) if dataset_id else None
-        if dataset is None or dataset.company_id != company.id:
+        if dataset is None or dataset.company_id != company_id:
             problems.append(Problem(where, f"No dataset {str(value)[:60]!r} for this company."))
         elif dataset in datasets:
             problems.append(Problem(where, f"Dataset {dataset.id} is named twice."))
@@ -218,7 +218,7 @@ def sync_datasets(
         for row_id, revision in d.items
         if uuid.UUID(row_id) in rows
     ]
-    sync = _queue_sync(session, company.id, items, on_commit, enqueue)
+    sync = _queue_sync(session, company_id, items, on_commit, enqueue)
     for dataset in datasets:
         dataset.sync_id = sync.id
     return sync
@@ -328,7 +328,7 @@ def configuration_defaults(session: Session, company_id: uuid.UUID) -> dict[str,
 def get_configuration(
     session: Session, client_id: uuid.UUID, company_id: uuid.UUID
 ) -> dict[str, Any]:
-    get_company(session, client_id, company_id)
+    owned_company_id(session, client_id, company_id)
     return _configuration_body(configuration_defaults(session, company_id))
 
 
@@ -340,12 +340,12 @@ def _configuration_body(values: dict[str, str | None]) -> dict[str, Any]:
 def set_configuration(
     session: Session, client_id: uuid.UUID, company_id: uuid.UUID, body: Any
 ) -> dict[str, Any]:
-    company = get_company(session, client_id, company_id, for_update=True)
+    owned_company_id(session, client_id, company_id, for_update=True)
     if not isinstance(body, dict):
         raise InvalidRequest.for_field(
             "body", 'Send {"bankAccount": {"id": …}, "supplier": {"id": …}, "customer": {"id": …}}.'
         )
-    references = cached_references(session, company.id)
+    references = cached_references(session, company_id)
     known = {
         "bankAccount": None
         if references.accounts is None
@@ -378,9 +378,9 @@ def set_configuration(
         values[name] = value
     if problems:
         raise InvalidRequest(_summary(problems), problems)
-    row = session.get(ExpenseConfiguration, company.id)
+    row = session.get(ExpenseConfiguration, company_id)
     if row is None:
-        row = ExpenseConfiguration(company_id=company.id)
+        row = ExpenseConfiguration(company_id=company_id)
         session.add(row)
     for name, column in CONFIG_FIELDS.items():
         setattr(row, column, values[name])
