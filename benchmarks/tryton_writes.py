@@ -8,6 +8,14 @@ batched ``party.party.create`` JSON-RPC call for the same records.
 Builds the prepared Tryton database (about 25 s), starts trytond, then times, in turn,
 a raw batched create and the connector's create (with its idempotency key and read-back)
 of the same number of suppliers, and prints both rates.
+
+"The same records" are what the connector leaves in Tryton: each supplier is a party in
+the Supplier category with one ``party.identifier`` holding the write's idempotency key
+(``expense-sync-key: <key>/<n>``), which is how a retried write finds what landed. The raw
+call creates exactly those rows. A raw create of the bare parties (no identifier) is
+printed too, for reference: the gap between the two raw figures is what Tryton itself
+spends on the idempotency identifiers, the gap to the connector is the connector's own
+cost (its key lookup, category lookup and read-back).
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ from tests.tryton_server import build_sqlite_template, running_tryton
 from expense_sync.connectors.base import LinkContext, LinkedBooks
 from expense_sync.connectors.tryton import TrytonConnector
 from expense_sync.connectors.tryton.client import TrytonClient
+from expense_sync.connectors.tryton.session import KEY_PREFIX
 
 
 def main() -> None:
@@ -39,22 +48,31 @@ def main() -> None:
         context = LinkContext(uuid.uuid4(), uuid.uuid4(), work, work, "Bench")
         linked = connector.authorize(context, server.fields)
         books = connector.open(LinkedBooks(linked.connection_info, linked.secrets, work))
-        raw_rates, ours = [], []
+        raw_rates, bare_rates, ours = [], [], []
         for round_ in range(args.repeat):
-            values = [{"name": f"Raw {round_}-{i}", "categories": [["add", [category]]]}
-                      for i in range(args.records)]  # fmt: skip
+            bare = [{"name": f"Bare {round_}-{i}", "categories": [["add", [category]]]}
+                    for i in range(args.records)]  # fmt: skip
             started = time.perf_counter()
-            raw_client.call("party.party", "create", values)
+            raw_client.call("party.party", "create", bare)
+            bare_rates.append(args.records / (time.perf_counter() - started))
+            key = str(uuid.uuid4())
+            same = [{"name": f"Raw {round_}-{i}", "categories": [["add", [category]]],
+                     "identifiers": [["create", [{"code": f"{KEY_PREFIX}{key}/{i}"}]]]}
+                    for i in range(args.records)]  # fmt: skip
+            started = time.perf_counter()
+            raw_client.call("party.party", "create", same)
             raw_rates.append(args.records / (time.perf_counter() - started))
             records = [{"supplierName": f"Ours {round_}-{i}"} for i in range(args.records)]
             started = time.perf_counter()
             books.create("suppliers", records, key=str(uuid.uuid4()))
             ours.append(args.records / (time.perf_counter() - started))
-    raw_best, ours_best = max(raw_rates), max(ours)
-    print(f"records per batch          : {args.records} (best of {args.repeat})")
-    print(f"raw batched JSON-RPC create: {raw_best:8.0f} records/s")
-    print(f"connector create           : {ours_best:8.0f} records/s")
-    print(f"connector / raw            : {ours_best / raw_best:8.1%}   (target >= 90%)")
+    raw_best, bare_best, ours_best = max(raw_rates), max(bare_rates), max(ours)
+    print(f"records per batch             : {args.records} (best of {args.repeat})")
+    print(f"raw create, bare parties      : {bare_best:8.0f} records/s  (reference)")
+    print(f"raw create, the same records  : {raw_best:8.0f} records/s")
+    print(f"connector create              : {ours_best:8.0f} records/s")
+    print(f"connector / raw same records  : {ours_best / raw_best:8.1%}   (target >= 90%)")
+    print(f"connector / raw bare parties  : {ours_best / bare_best:8.1%}")
 
 
 if __name__ == "__main__":
