@@ -29,7 +29,7 @@ from expense_sync.storage.models import (
 )
 from expense_sync.storage.uow import UnitOfWork
 from expense_sync.sync.executor import make_broker
-from expense_sync.sync.reconciler import next_in_line, renew_leases, stale_work
+from expense_sync.sync.reconciler import Unfinished, next_in_line, renew_leases, stale_work
 
 LEASE = timedelta(seconds=60)
 
@@ -60,10 +60,9 @@ def _sync(
         return sync.id
 
 
-def _stale(runtime: Runtime, now: datetime) -> tuple[set[uuid.UUID], set[uuid.UUID]]:
+def _stale(runtime: Runtime, now: datetime) -> Unfinished:
     with UnitOfWork(runtime.session_factory) as uow:
-        found = stale_work(uow.session, now, LEASE)
-    return set(found.syncs), set(found.pulls)
+        return stale_work(uow.session, now, LEASE)
 
 
 def test_only_the_first_sync_in_line_nobody_holds_is_sent_again(runtime: Runtime) -> None:
@@ -83,8 +82,7 @@ def test_only_the_first_sync_in_line_nobody_holds_is_sent_again(runtime: Runtime
     done = _company(runtime)
     _sync(runtime, done, long_ago, completed=now)
 
-    syncs, _ = _stale(runtime, now)
-    assert syncs == {expired, lost_sync}
+    assert set(_stale(runtime, now).syncs) == {expired, lost_sync}
 
 
 def test_pulls_due_for_a_whole_lease_are_sent_again(runtime: Runtime) -> None:
@@ -110,8 +108,7 @@ def test_pulls_due_for_a_whole_lease_are_sent_again(runtime: Runtime) -> None:
             uow.session.flush()
             pulls[name] = pull.id
         uow.commit()
-    _, due = _stale(runtime, now)
-    assert due == {pulls["lost"], pulls["retry lost"]}
+    assert set(_stale(runtime, now).pulls) == {pulls["lost"], pulls["retry lost"]}
 
 
 def test_receipts_of_landed_transactions_due_for_a_whole_lease_are_sent_again(
@@ -143,9 +140,7 @@ def test_receipts_of_landed_transactions_due_for_a_whole_lease_are_sent_again(
             uow.session.flush()
             receipts[name] = receipt.id
         uow.commit()
-    with UnitOfWork(runtime.session_factory) as uow:
-        stale = stale_work(uow.session, now, LEASE)
-    assert set(stale.receipts) == {receipts["lost"], receipts["retry lost"]}
+    assert set(_stale(runtime, now).receipts) == {receipts["lost"], receipts["retry lost"]}
 
 
 def test_webhook_deliveries_due_for_a_whole_lease_are_sent_again(runtime: Runtime) -> None:
@@ -176,9 +171,7 @@ def test_webhook_deliveries_due_for_a_whole_lease_are_sent_again(runtime: Runtim
             uow.session.flush()
             deliveries[name] = delivery.id
         uow.commit()
-    with UnitOfWork(runtime.session_factory) as uow:
-        stale = stale_work(uow.session, now, LEASE)
-    assert list(stale.deliveries) == [deliveries["lost"]]
+    assert list(_stale(runtime, now).deliveries) == [deliveries["lost"]]
 
 
 def test_a_finished_sync_wakes_the_next_in_line_and_only_then(runtime: Runtime) -> None:
