@@ -5,7 +5,6 @@ and logged per attempt."""
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import uuid
 from collections.abc import Iterator
@@ -30,6 +29,7 @@ from expense_sync.services.webhooks import ConsumerSpec, create_consumer
 from expense_sync.storage.models import WebhookDelivery, WebhookEvent
 from expense_sync.storage.uow import UnitOfWork
 from tests.conftest import Tenant
+from tests.e2e.server import free_port
 from tests.integration.conftest import CARD
 from tests.integration.test_expenses import expense, finished, send
 from tests.integration.test_ledger_data import Books
@@ -48,12 +48,6 @@ def settings(settings: Settings) -> Settings:
             "webhook_retry_window": 60.0,
         }
     )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class Receiver:
