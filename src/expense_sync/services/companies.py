@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy import ColumnElement, Select, exists, func, select
 from sqlalchemy.orm import Session
 
 from expense_sync.domain.companies import check_tags, clean_company_name
@@ -68,13 +68,7 @@ def get_company(
     session: Session, client_id: uuid.UUID, company_id: uuid.UUID, *, for_update: bool = False
 ) -> Company:
     """The caller's company, or NotFound; ``for_update`` locks its row until commit."""
-    if for_update:
-        lock_row(session, Company, company_id)
-    statement = select(Company).where(Company.id == company_id, Company.client_id == client_id)
-    company = session.scalar(statement)
-    if company is None:
-        raise NotFound("Company", company_id)
-    return company
+    return _owned(session, select(Company), client_id, company_id, for_update)
 
 
 def owned_company_id(
@@ -82,10 +76,23 @@ def owned_company_id(
 ) -> uuid.UUID:
     """``get_company`` for callers that need only to know the company is the caller's:
     its id, without loading the company and its eagerly loaded relations."""
+    return _owned(session, select(Company.id), client_id, company_id, for_update)
+
+
+Found = TypeVar("Found")
+
+
+def _owned(
+    session: Session,
+    statement: Select[Found],
+    client_id: uuid.UUID,
+    company_id: uuid.UUID,
+    for_update: bool,
+) -> Found:
     if for_update:
         lock_row(session, Company, company_id)
     found = session.scalar(
-        select(Company.id).where(Company.id == company_id, Company.client_id == client_id)
+        statement.where(Company.id == company_id, Company.client_id == client_id)
     )
     if found is None:
         raise NotFound("Company", company_id)
