@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import JSON, Table, insert
+from sqlalchemy import JSON, Connection, Table
 from sqlalchemy.orm import DeclarativeBase, Session
 
 from expense_sync.storage.db import dump_json
@@ -27,11 +27,8 @@ def insert_rows(
         return
     table = cast(Table, model.__table__)
     connection = session.connection()
-    if connection.dialect.name == "sqlite":
-        _executemany(session, table, rows)
-        return
-    if connection.dialect.name != "postgresql":
-        session.execute(insert(table), list(rows))
+    if connection.dialect.name != "postgresql":  # SQLite, the only other database we run on
+        _executemany(connection, table, rows)
         return
     columns = list(rows[0])
     as_json = {name for name in columns if isinstance(table.c[name].type, JSON)}
@@ -48,8 +45,7 @@ def insert_rows(
 _UNSEEN = object()
 
 
-def _executemany(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    connection = session.connection()
+def _executemany(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     dialect = connection.dialect
     columns = list(rows[0])
     processors = [

@@ -72,8 +72,8 @@ class _WriterQueue:
         event.listen(engine, "before_cursor_execute", self._before_execute)
         event.listen(engine, "commit", self._end)
         event.listen(engine, "rollback", self._end)
-        event.listen(engine.pool, "checkin", self._checked_in)
-        event.listen(engine.pool, "reset", self._reset)
+        event.listen(engine.pool, "checkin", self._back_in_pool)
+        event.listen(engine.pool, "reset", self._back_in_pool)
 
     def _before_execute(self, conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         info = conn.info
@@ -83,10 +83,7 @@ class _WriterQueue:
     def _end(self, conn: Any) -> None:
         self._release(conn.info)
 
-    def _checked_in(self, _dbapi_connection: Any, record: Any) -> None:
-        self._release(record.info)
-
-    def _reset(self, _dbapi_connection: Any, record: Any, *_: Any) -> None:
+    def _back_in_pool(self, _dbapi_connection: Any, record: Any, *_: Any) -> None:
         self._release(record.info)
 
     def _release(self, info: dict[str, Any]) -> None:
