@@ -22,7 +22,7 @@ from expense_sync.domain.errors import InvalidRequest
 from expense_sync.services.books import accounting_connection, linked_connection, open_books
 from expense_sync.services.companies import get_company, get_company_row, list_operations
 from expense_sync.services.connections import manifest_of
-from expense_sync.services.jobs import Outcome
+from expense_sync.services.jobs import Outcome, run_guarded
 from expense_sync.services.retry import record_failed_try
 from expense_sync.storage.bulk import insert_rows
 from expense_sync.storage.db import dump_json
@@ -110,13 +110,13 @@ def run_pull(
     session_factory: sessionmaker[Session], settings: Settings, pull_id: uuid.UUID
 ) -> Outcome:
     """Run the pull once; the outcome says whether (and when) to run it again."""
-    try:
-        return _run_pull(session_factory, settings, pull_id)
-    except Exception as error:  # a bug, or the database went away: visible, then retried
-        log.exception("pull %s failed unexpectedly", pull_id)
-        return _retry_later(
-            session_factory, pull_id, f"{type(error).__name__}: {error}", "InternalError"
-        )
+    return run_guarded(
+        log,
+        "pull",
+        pull_id,
+        lambda: _run_pull(session_factory, settings, pull_id),
+        lambda message: _retry_later(session_factory, pull_id, message, "InternalError"),
+    )
 
 
 def _run_pull(

@@ -24,7 +24,7 @@ from expense_sync.connectors.base import (
 from expense_sync.domain.errors import InvalidRequest
 from expense_sync.services.books import connector_of, linked_connection, open_books
 from expense_sync.services.companies import get_company_row, list_operations
-from expense_sync.services.jobs import Outcome
+from expense_sync.services.jobs import Outcome, run_guarded
 from expense_sync.services.retry import record_failed_try
 from expense_sync.storage.models import CachedRecord, Connection, PushOperation
 from expense_sync.storage.query_sql import Page, PageRequest, QueryField
@@ -100,15 +100,13 @@ def run_push(
     session_factory: sessionmaker[Session], settings: Settings, push_id: uuid.UUID
 ) -> Outcome:
     """Run the push once; the outcome says whether (and when) to run it again."""
-    try:
-        return _run_push(session_factory, settings, push_id)
-    except Exception as error:  # a bug, or the database went away: visible, then retried
-        log.exception("push %s failed unexpectedly", push_id)
-        with UnitOfWork(session_factory) as uow:
-            operation = uow.session.get(PushOperation, push_id)
-            if operation is None or operation.status in FINISHED:
-                return Outcome()
-            return _retry_later(uow, operation, f"{type(error).__name__}: {error}")
+    return run_guarded(
+        log,
+        "push",
+        push_id,
+        lambda: _run_push(session_factory, settings, push_id),
+        lambda message: _retry_after_error(session_factory, push_id, message),
+    )
 
 
 def _run_push(
@@ -163,6 +161,16 @@ def _timed_out(operation: PushOperation) -> bool:
         return False
     deadline = operation.requested + timedelta(minutes=operation.timeout_in_minutes)
     return datetime.now(UTC) > deadline
+
+
+def _retry_after_error(
+    session_factory: sessionmaker[Session], push_id: uuid.UUID, message: str
+) -> Outcome:
+    with UnitOfWork(session_factory) as uow:
+        operation = uow.session.get(PushOperation, push_id)
+        if operation is None or operation.status in FINISHED:
+            return Outcome()
+        return _retry_later(uow, operation, message)
 
 
 def _retry_later(uow: UnitOfWork, operation: PushOperation, message: str) -> Outcome:

@@ -56,7 +56,7 @@ from expense_sync.services import webhook_events
 from expense_sync.services.books import find_accounting_connection, open_books
 from expense_sync.services.connections import manifest_of
 from expense_sync.services.expenses import REFERENCE_TYPES, configuration_defaults
-from expense_sync.services.jobs import Outcome
+from expense_sync.services.jobs import Outcome, run_guarded
 from expense_sync.services.retry import retry_delay
 from expense_sync.storage.locks import lock_row
 from expense_sync.storage.models import Company, ExpenseTransaction, Sync, SyncItem
@@ -95,11 +95,13 @@ def run_sync(
     session_factory: sessionmaker[Session], settings: Settings, sync_id: uuid.UUID
 ) -> Outcome:
     """Run the sync once; the outcome says whether (and when) to run it again."""
-    try:
-        return _run(session_factory, settings, sync_id)
-    except Exception as error:  # a bug, or the database went away: visible, then retried
-        log.exception("sync %s failed unexpectedly", sync_id)
-        return _retry_later(session_factory, sync_id, f"{type(error).__name__}: {error}", 5000)
+    return run_guarded(
+        log,
+        "sync",
+        sync_id,
+        lambda: _run(session_factory, settings, sync_id),
+        lambda message: _retry_later(session_factory, sync_id, message, 5000),
+    )
 
 
 def _run(session_factory: sessionmaker[Session], settings: Settings, sync_id: uuid.UUID) -> Outcome:
