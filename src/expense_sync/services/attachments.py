@@ -9,12 +9,14 @@ transaction is ``Completed``, asks the connector to attach the file to the recor
 under the transaction's id (idempotent on the attachment id, so a retry after a crash
 attaches once), and keeps the outcome on the row: ``Attached`` with the ledger's
 reference, or ``Failed`` with the platform's message. An upstream outage retries with
-backoff; a transaction that fails its sync keeps its receipt ``Pending`` until a later
-sync posts it.
+backoff, and so does an error nobody expected (a bug, the database gone), until the
+tries are spent; a transaction that fails its sync keeps its receipt ``Pending`` until a
+later sync posts it.
 """
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,12 +37,13 @@ from expense_sync.domain.errors import InvalidRequest
 from expense_sync.domain.expenses import canonical_id
 from expense_sync.services.books import find_accounting_connection, open_books
 from expense_sync.services.connections import manifest_of
-from expense_sync.services.jobs import Outcome
+from expense_sync.services.jobs import Outcome, run_guarded
 from expense_sync.services.retry import record_failed_try
 from expense_sync.services.syncs import get_item
 from expense_sync.storage.models import Attachment, ExpenseTransaction, SyncItem
 from expense_sync.storage.uow import UnitOfWork
 
+log = logging.getLogger("expense_sync.attachments")
 NOT_ATTACHABLE = ("transfer", "adjustment")
 FOLDER = "attachments"
 
@@ -128,6 +131,18 @@ def run_attach(
     session_factory: sessionmaker[Session], settings: Settings, attachment_id: uuid.UUID
 ) -> Outcome:
     """Attach one stored receipt to its transaction's ledger record, if it has landed."""
+    return run_guarded(
+        log,
+        "attachment",
+        attachment_id,
+        lambda: _run_attach(session_factory, settings, attachment_id),
+        lambda message: _retry_later(session_factory, attachment_id, message, datetime.now(UTC)),
+    )
+
+
+def _run_attach(
+    session_factory: sessionmaker[Session], settings: Settings, attachment_id: uuid.UUID
+) -> Outcome:
     with UnitOfWork(session_factory) as uow:
         session = uow.session
         attachment = session.get(Attachment, attachment_id)
@@ -184,7 +199,8 @@ def _retry_later(
 ) -> Outcome:
     with UnitOfWork(session_factory) as uow:
         attachment = uow.session.get(Attachment, attachment_id)
-        assert attachment is not None
+        if attachment is None or attachment.status != "Pending":
+            return Outcome()  # gone, or another run finished it
         delay = record_failed_try(attachment, message, now)
         if delay is None:
             attachment.status = "Failed"
