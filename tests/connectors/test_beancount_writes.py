@@ -248,6 +248,21 @@ def test_a_newer_revision_replaces_the_posting_in_place(
     assert len(loaded(ledger)) == 3
 
 
+def test_a_rewrite_keeps_the_parse_it_checked(books: BeancountSession, ledger: Path) -> None:
+    first = payment(1)
+    books.post([first])
+    books.post([payment(5, key=first.key, revision=2)])  # a rewrite in place
+    after = kept(ledger)
+    assert after is not None  # the loader's check of the new file is the parse kept
+    entries, errors, options = loader.load_file(str(ledger))
+    assert errors == [] and after.entries == entries  # named as the ledger, not its temp
+    assert after.options["filename"] == options["filename"] == str(ledger)
+    assert after.main.lines == ledger.read_text().count("\n")
+    books.post([payment(7, key=first.key, revision=3)])  # the kept parse finds it in place
+    found = loaded(ledger)[first.key]
+    assert len(found) == 1 and found[0].meta["expense-sync-revision"] == "3"
+
+
 def receipt(tmp_path: Path, name: str = "Receipt (March) ä.pdf") -> Document:
     source = tmp_path / "stored-upload"
     source.write_bytes(b"%PDF-1.4 receipt " + uuid.uuid4().bytes * 1000)

@@ -9,7 +9,8 @@ Our own appends do not throw the parse away: ``Loaded.appended`` adds the entrie
 written (checked by Beancount's parser, booking and validations, see ``checking``) and
 the main file's new identity, so the next write costs what it writes, not what the ledger
 holds. Rewrites in place (an update of a contact or of a posting's older revision) replace
-the file; its new inode makes the next use parse again.
+the file with one Beancount's loader checked; that parse of it is kept (``keep_written``),
+so the file is not parsed a second time.
 
 Each parse also holds the views the writers need, built once per parse: the postings
 expense-sync wrote (by key), the documents it attached (by id), the accounts' ``open``
@@ -29,7 +30,7 @@ from typing import Any
 from beancount.core import data
 
 from expense_sync.connectors.base import FatalConnectorError, ValidationConnectorError
-from expense_sync.connectors.beancount.files import describe_error, load
+from expense_sync.connectors.beancount.files import Written, describe_error, load
 from expense_sync.connectors.beancount.posting import ID_KEY, REVISION_KEY
 from expense_sync.connectors.beancount.safety import check_ledger_tree
 
@@ -214,6 +215,23 @@ def load_ledger(path: Path, root: Path) -> Loaded:
             f"Beancount reports {len(errors)} error(s) in the ledger, so nothing is "
             f"read or written until it is fixed: {shown}"
         )
+    return _keep(path, entries, options, main)
+
+
+def keep_written(path: Path, root: Path, text: str, written: Written) -> None:
+    """Keep the parse ``write_checked`` made of the ``text`` it wrote to ``path``, so the
+    next use does not parse the ledger again; unless the ledger now breaks the rules
+    ``load_ledger`` checks first, which then reports it."""
+    try:
+        check_ledger_tree(path, root)
+    except (ValidationConnectorError, OSError):
+        forget(path)
+        return
+    main = MainFile(written.version, text.count("\n"), text.endswith("\n") or not text)
+    _keep(path, written.entries, written.options, main)
+
+
+def _keep(path: Path, entries: list[Any], options: dict[str, Any], main: MainFile) -> Loaded:
     includes = [name for name in options.get("include", []) if name != str(path)]
     loaded = Loaded(
         entries=entries,

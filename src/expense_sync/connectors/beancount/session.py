@@ -12,7 +12,7 @@ ledger Beancount rejects. Then:
 - **Everything else is rewritten**: new accounts and contacts, a contact's update, a
   posting's newer revision replacing the old one in place. The new text goes through
   ``write_checked`` (the loader on the whole text, then an atomic rename), so these cost
-  a full load; they are rare next to postings.
+  a full load (kept as the ledger's parse); they are rare next to postings.
 
 Either way a refused write leaves the file byte-for-byte as it was. The kept parse is
 only used while the files' identity (inode, size, mtime) is the one we parsed or wrote,
@@ -48,6 +48,7 @@ from expense_sync.connectors.beancount.parsed import (
     Loaded,
     MainFile,
     forget,
+    keep_written,
     load_ledger,
 )
 
@@ -311,9 +312,10 @@ class BeancountSession:
 
     def _write(self, text: str) -> None:
         try:
-            write_checked(self.path, text)
+            written = write_checked(self.path, text)
         except OSError as error:
             raise RetriableConnectorError(f"Could not write the ledger: {error}") from error
+        keep_written(self.path, self.root, text, written)
 
 
 def _written_with(loaded: Loaded, key: str) -> list[str]:
