@@ -83,7 +83,7 @@ class _WriterQueue:
     def _end(self, conn: Any) -> None:
         self._release(conn.info)
 
-    def _back_in_pool(self, _dbapi_connection: Any, record: Any, *_: Any) -> None:
+    def _back_in_pool(self, _dbapi_connection: Any, record: Any, _reset_state: Any = None) -> None:
         self._release(record.info)
 
     def _release(self, info: dict[str, Any]) -> None:
