@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from expense_sync.domain.errors import NotFound, Unprocessable
 from expense_sync.services.books import accounting_connection, find_accounting_connection
-from expense_sync.services.companies import get_company
+from expense_sync.services.companies import owned_company_id
 from expense_sync.storage.models import CachedRecord
 from expense_sync.storage.query_sql import Page, PageRequest, QueryField, fetch_page
 
@@ -56,7 +56,7 @@ def list_records(
     data_type: str,
     request: PageRequest,
 ) -> Page[CachedRecord]:
-    get_company(session, client_id, company_id)
+    owned_company_id(session, client_id, company_id)
     return fetch_page(
         session,
         select(CachedRecord),
@@ -70,7 +70,7 @@ def list_records(
 def get_record(
     session: Session, client_id: uuid.UUID, company_id: uuid.UUID, data_type: str, record_id: str
 ) -> dict[str, Any]:
-    get_company(session, client_id, company_id)
+    owned_company_id(session, client_id, company_id)
     row = session.scalar(
         select(CachedRecord).where(
             _of_accounting_connection(session, company_id),

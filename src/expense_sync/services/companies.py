@@ -130,7 +130,7 @@ def list_operations(
     request: PageRequest,
 ) -> Page[Operation]:
     """A page of one of the caller's companies' pull or push operations, newest first."""
-    get_company(session, client_id, company_id)
+    owned_company_id(session, client_id, company_id)
     return fetch_page(
         session,
         select(model),

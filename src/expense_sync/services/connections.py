@@ -18,7 +18,7 @@ from expense_sync.connectors.catalog import (
 from expense_sync.domain.connections import ConnectionStatus
 from expense_sync.domain.errors import Conflict, InvalidRequest, Problem
 from expense_sync.domain.text import require_storable
-from expense_sync.services.companies import get_company, get_company_row
+from expense_sync.services.companies import get_company_row, owned_company_id
 from expense_sync.services.secrets import SecretBox
 from expense_sync.storage.models import Client, Company, Connection
 from expense_sync.storage.query_sql import Page, PageRequest, QueryField, fetch_page
@@ -61,7 +61,7 @@ def linkable_platform(platform_key: str) -> PlatformManifest:
 def list_connections(
     session: Session, client_id: uuid.UUID, company_id: uuid.UUID, request: PageRequest
 ) -> Page[Connection]:
-    get_company(session, client_id, company_id)
+    owned_company_id(session, client_id, company_id)
     return fetch_page(
         session,
         select(Connection),
@@ -75,10 +75,10 @@ def list_connections(
 def create_connection(
     session: Session, client_id: uuid.UUID, company_id: uuid.UUID, platform_key: str
 ) -> Connection:
-    company = get_company(session, client_id, company_id)
+    owned_company_id(session, client_id, company_id)
     manifest = linkable_platform(platform_key)
     connection = Connection(
-        company_id=company.id, platform_key=manifest.key, status=ConnectionStatus.PENDING_AUTH
+        company_id=company_id, platform_key=manifest.key, status=ConnectionStatus.PENDING_AUTH
     )
     session.add(connection)
     session.flush()
@@ -89,17 +89,17 @@ def create_partner_expense_connection(
     session: Session, client_id: uuid.UUID, company_id: uuid.UUID
 ) -> Connection:
     """The card platform's own side of the sync; linked from the start, one per company."""
-    company = get_company(session, client_id, company_id, for_update=True)
+    owned_company_id(session, client_id, company_id, for_update=True)
     existing = session.scalar(
         select(Connection).where(
-            Connection.company_id == company.id,
+            Connection.company_id == company_id,
             Connection.platform_key == PARTNER_EXPENSE_MANIFEST.key,
         )
     )
     if existing is not None:
         return existing
     connection = Connection(
-        company_id=company.id,
+        company_id=company_id,
         platform_key=PARTNER_EXPENSE_MANIFEST.key,
         status=ConnectionStatus.LINKED,
     )

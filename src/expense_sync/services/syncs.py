@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, contains_eager
 
 from expense_sync.domain.errors import NotFound
 from expense_sync.domain.syncs import SUCCESS
-from expense_sync.services.companies import get_company, get_company_row
+from expense_sync.services.companies import get_company_row, owned_company_id
 from expense_sync.storage.models import ExpenseTransaction, Sync, SyncItem
 from expense_sync.storage.query_sql import Page, PageRequest, QueryField, fetch_page
 
@@ -29,7 +29,7 @@ def get_sync(
 
 
 def list_syncs(session: Session, client_id: uuid.UUID, company_id: uuid.UUID) -> list[Sync]:
-    get_company(session, client_id, company_id)
+    owned_company_id(session, client_id, company_id)
     statement = (
         select(Sync).where(Sync.company_id == company_id).order_by(Sync.requested.desc(), Sync.id)
     )
@@ -39,7 +39,7 @@ def list_syncs(session: Session, client_id: uuid.UUID, company_id: uuid.UUID) ->
 def latest_sync(
     session: Session, client_id: uuid.UUID, company_id: uuid.UUID, *, successful: bool = False
 ) -> Sync:
-    get_company(session, client_id, company_id)
+    owned_company_id(session, client_id, company_id)
     statement = select(Sync).where(Sync.company_id == company_id)
     if successful:
         statement = statement.where(Sync.status_code.in_(SUCCESS))
