@@ -76,7 +76,9 @@ class BeancountSession:
         return load_ledger(self.path, self.root)
 
     def read(self, data_type: str) -> list[Record]:
-        loaded = self._load()
+        return self._records(self._load(), data_type)
+
+    def _records(self, loaded: Loaded, data_type: str) -> list[Record]:
         currency, closed, opens, customs = (
             loaded.currency,
             loaded.closed,
@@ -160,7 +162,7 @@ class BeancountSession:
         self, loaded: Loaded, data_type: str, records: list[Record], key: str | None
     ) -> list[str]:
         date = min(loaded.first_date, EARLIEST_OPEN).isoformat()
-        existing = {r["id"] for r in self.read(data_type)} if records else set()
+        existing = {r["id"] for r in self._records(loaded, data_type)} if records else set()
         ids, blocks = [], []
         for index, record in enumerate(records):
             record_id, block = self._render_new(data_type, record, date, existing)
