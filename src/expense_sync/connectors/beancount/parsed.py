@@ -198,11 +198,11 @@ def forget(path: Path) -> None:
 
 def load_ledger(path: Path, root: Path) -> Loaded:
     """The ledger as Beancount's loader sees it, parsed again only if a file changed."""
-    if not path.is_file():
-        raise FatalConnectorError(f"The ledger file {path.name} is missing.")
-    loaded = cached(path)
+    loaded = cached(path)  # a missing file is never the one kept
     if loaded is not None:
         return loaded
+    if not path.is_file():
+        raise FatalConnectorError(f"The ledger file {path.name} is missing.")
     try:  # a ledger may have been edited since it was linked: the same rules as at link
         check_ledger_tree(path, root)
     except ValidationConnectorError as error:
