@@ -20,7 +20,7 @@ from expense_sync.config import Settings
 from expense_sync.connectors.base import ConnectorError, RetriableConnectorError
 from expense_sync.domain.errors import InvalidRequest
 from expense_sync.services.books import accounting_connection, linked_connection, open_books
-from expense_sync.services.companies import get_company, get_company_row, list_operations
+from expense_sync.services.companies import get_company_row, list_operations, owned_company_id
 from expense_sync.services.connections import manifest_of
 from expense_sync.services.jobs import Outcome, run_guarded
 from expense_sync.services.retry import record_failed_try
@@ -270,7 +270,7 @@ class DataStatus:
 
 
 def data_status(session: Session, client_id: uuid.UUID, company_id: uuid.UUID) -> list[DataStatus]:
-    get_company(session, client_id, company_id)
+    owned_company_id(session, client_id, company_id)
     pulls = session.scalars(
         select(PullOperation)
         .where(PullOperation.company_id == company_id)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from expense_sync.domain.errors import Conflict, NotFound
 from expense_sync.domain.webhooks import EVENT_TYPES
-from expense_sync.services.companies import get_company
+from expense_sync.services.companies import owned_company_id
 from expense_sync.services.secrets import SecretBox
 from expense_sync.services.webhook_events import note_delivery
 from expense_sync.storage.locks import lock_row
@@ -72,7 +72,7 @@ def create_consumer(
     if len(list_consumers(session, client_id)) >= MAX_CONSUMERS:
         raise Conflict(f"A client may have at most {MAX_CONSUMERS} webhook consumers.")
     if spec.company_id is not None:
-        get_company(session, client_id, spec.company_id)
+        owned_company_id(session, client_id, spec.company_id)
     secret = new_signing_secret()
     record = WebhookConsumer(
         client_id=client_id,

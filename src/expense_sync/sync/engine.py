@@ -192,43 +192,51 @@ def _claim(
             _close(session, sync, now, no_books)
             uow.commit()
             return Outcome()
-        # Core, not the ORM: rows come (and bodies are decoded) one at a time, and each
-        # body is dropped once read, so a sync of thousands keeps no JSON trees alive.
-        rows = session.connection().execute(
-            select(
-                ExpenseTransaction.id,
-                SyncItem.revision,
-                ExpenseTransaction.kind,
-                ExpenseTransaction.transaction_id,
-                ExpenseTransaction.body,
-            )
-            .join(ExpenseTransaction, ExpenseTransaction.id == SyncItem.transaction_row_id)
-            .where(
-                SyncItem.sync_id == sync.id,
-                SyncItem.status.not_in(FINAL),
-                SyncItem.revision == ExpenseTransaction.revision,
-            )
-            .order_by(SyncItem.position)
-        )
-        items = [
-            Item(row_id, revision, *read_transaction(kind, body, transaction_id=transaction_id))
-            for row_id, revision, kind, transaction_id, body in rows
-        ]
         session.execute(  # each may be on its way to the books from here on (DESIGN §3)
             update(SyncItem)
             .where(SyncItem.sync_id == sync.id, SyncItem.status.not_in(FINAL))
             .values(status="Pushing")
         )
         manifest = manifest_of(connection)
-        work = Work(
-            books=open_books(session, settings, connection),
+        defaults = configuration_defaults(session, sync.company_id)
+        uow.commit()
+    # The lease keeps the sync ours now: the books are opened and the items read after
+    # the claim's transaction, which held the company's row (and, on SQLite, the lock of
+    # the one writer) and so kept every other writer waiting.
+    with UnitOfWork(session_factory) as uow:
+        return Work(
+            books=open_books(uow.session, settings, connection),
             transaction_types=manifest.transaction_types,
             batch_size=manifest.batch_size,
-            defaults=configuration_defaults(session, sync.company_id),
-            items=items,
+            defaults=defaults,
+            items=_read_items(uow.session, sync_id),
         )
-        uow.commit()
-    return work
+
+
+def _read_items(session: Session, sync_id: uuid.UUID) -> list[Item]:
+    """The sync's open items, each read into a transaction (or its problems). Core, not
+    the ORM: rows come (and bodies are decoded) one at a time, and each body is dropped
+    once read, so a sync of thousands keeps no JSON trees alive."""
+    rows = session.connection().execute(
+        select(
+            ExpenseTransaction.id,
+            SyncItem.revision,
+            ExpenseTransaction.kind,
+            ExpenseTransaction.transaction_id,
+            ExpenseTransaction.body,
+        )
+        .join(ExpenseTransaction, ExpenseTransaction.id == SyncItem.transaction_row_id)
+        .where(
+            SyncItem.sync_id == sync_id,
+            SyncItem.status.not_in(FINAL),
+            SyncItem.revision == ExpenseTransaction.revision,
+        )
+        .order_by(SyncItem.position)
+    )
+    return [
+        Item(row_id, revision, *read_transaction(kind, body, transaction_id=transaction_id))
+        for row_id, revision, kind, transaction_id, body in rows
+    ]
 
 
 def _why_no_books(session: Session, company_id: uuid.UUID) -> tuple[str, str]:
