@@ -23,7 +23,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,11 +32,12 @@ from pathlib import Path
 import httpx
 import psycopg
 
-from tests.e2e.server import free_port
+from tests.e2e.server import free_port, started, wait_until_ready
 from tests.services import POSTGRES_ADMIN_URL, temporary_postgres_database
 
 BIN = Path(sys.executable).parent
 DATABASE = "books"
+LOGIN = {"id": 0, "method": "common.db.login", "params": ["admin", {"password": "admin"}, "en"]}
 SETUP = """
 import datetime as dt, sys
 from decimal import Decimal
@@ -158,35 +158,15 @@ def running_tryton(template: Template, workdir: Path) -> Iterator[TrytonServer]:
     with _copy_of(template, workdir) as database:
         port = free_port()
         conf = _config(workdir, template.backend, port)
-        log = (workdir / "trytond.log").open("w")
-        process = subprocess.Popen(
-            [str(BIN / "trytond"), "-c", str(conf), "-d", database],
-            stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
         url = f"http://127.0.0.1:{port}"
-        try:
-            _wait_for_login(url, database, process, workdir / "trytond.log")
+        log = workdir / "trytond.log"
+
+        def logged_in() -> bool:
+            return bool(
+                httpx.post(f"{url}/{database}/rpc/", json=LOGIN, timeout=2).json().get("result")
+            )
+
+        with started([str(BIN / "trytond"), "-c", str(conf), "-d", database], log) as process:
+            wait_until_ready(logged_in, process, log, "trytond")
             fields = {"url": url, "database": database, "username": "admin", "password": "admin"}
             yield TrytonServer(url, database, fields)
-        finally:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-            log.close()
-
-
-def _wait_for_login(url: str, database: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    login = {"id": 0, "method": "common.db.login", "params": ["admin", {"password": "admin"}, "en"]}
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"trytond exited early:\n{log.read_text()}")
-        try:
-            if httpx.post(f"{url}/{database}/rpc/", json=login, timeout=2).json().get("result"):
-                return
-        except (httpx.HTTPError, ValueError):
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"trytond did not accept a login:\n{log.read_text()}")

@@ -1,4 +1,5 @@
-"""Start ``expense-sync serve`` as a real process on a free port, for end-to-end tests."""
+"""Start ``expense-sync serve`` as a real process on a free port, for end-to-end tests;
+``started`` and ``wait_until_ready`` run the other processes tests need (workers, trytond)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,22 +34,17 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(data_dir: Path, env: dict[str, str] | None = None) -> Iterator[RunningServer]:
-    port = free_port()
-    log = data_dir.parent / f"serve-{port}.log"  # a restart on the same data gets a new log
-    command = [
-        sys.executable, "-m", "expense_sync", "serve", "--port", str(port),
-        "--data-dir", str(data_dir),
-    ]  # fmt: skip
+def started(
+    command: list[str], log: Path, env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``command`` running with its output in ``log`` and ``env`` added to this process's
+    environment; on leaving, terminated (killed if it has not stopped within 10 s)."""
     with log.open("w") as out:
         process = subprocess.Popen(
             command, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
         )
-    url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_healthy(url, process, log)
-        match = re.search(r"API key \(shown once\):\s+(\S+)", log.read_text())
-        yield RunningServer(url, match.group(1) if match else "", data_dir, log, process)
+        yield process
     finally:
         process.terminate()
         try:
@@ -57,15 +53,38 @@ def running_server(data_dir: Path, env: dict[str, str] | None = None) -> Iterato
             process.kill()
 
 
-def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+def wait_until_ready(
+    ready: Callable[[], bool], process: subprocess.Popen[bytes], log: Path, name: str
+) -> None:
+    """Poll ``ready`` for up to a minute (an HTTP error or a bad answer counts as not
+    ready yet); fail with ``log`` if ``process`` exits or the minute passes first."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"expense-sync serve exited early:\n{log.read_text()}")
+            raise RuntimeError(f"{name} exited early:\n{log.read_text()}")
         try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+            if ready():
                 return
-        except httpx.HTTPError:
+        except (httpx.HTTPError, ValueError):
             pass
         time.sleep(0.2)
-    raise RuntimeError(f"expense-sync serve did not become healthy:\n{log.read_text()}")
+    raise RuntimeError(f"{name} did not become ready:\n{log.read_text()}")
+
+
+@contextmanager
+def running_server(data_dir: Path, env: dict[str, str] | None = None) -> Iterator[RunningServer]:
+    port = free_port()
+    log = data_dir.parent / f"serve-{port}.log"  # a restart on the same data gets a new log
+    command = [
+        sys.executable, "-m", "expense_sync", "serve", "--port", str(port),
+        "--data-dir", str(data_dir),
+    ]  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+
+    def healthy() -> bool:
+        return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
+
+    with started(command, log, env) as process:
+        wait_until_ready(healthy, process, log, "expense-sync serve")
+        match = re.search(r"API key \(shown once\):\s+(\S+)", log.read_text())
+        yield RunningServer(url, match.group(1) if match else "", data_dir, log, process)

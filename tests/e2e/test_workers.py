@@ -29,7 +29,7 @@ from beancount import loader
 from beancount.core import data
 from sqlalchemy import create_engine, text
 
-from tests.e2e.server import running_server
+from tests.e2e.server import running_server, started, wait_until_ready
 from tests.services import missing_service, temporary_postgres_database
 
 REDIS_URL = os.environ.get("EXPENSE_SYNC_TEST_REDIS", "redis://127.0.0.1:6379/0")
@@ -104,25 +104,18 @@ def running_worker(
     log = data_dir.parent / f"worker-{name}.log"
     command = [sys.executable, "-m", "expense_sync", "worker", "--threads", "4",
                "--data-dir", str(data_dir)]  # fmt: skip
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            command, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **env}
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while "expense-sync worker" not in log.read_text():
-            assert process.poll() is None, f"worker {name} exited early:\n{log.read_text()}"
-            assert time.monotonic() < deadline, f"worker {name} did not start:\n{log.read_text()}"
-            time.sleep(0.1)
-        yield process
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
+
+    def up() -> bool:
+        return "expense-sync worker" in log.read_text()
+
+    with started(command, log, env) as process:
+        wait_until_ready(up, process, log, f"worker {name}")
+        try:
+            yield process
+        finally:
+            if process.poll() is None:  # a clean stop on SIGTERM, checked
+                process.terminate()
                 assert process.wait(30) == 0, f"worker {name} did not stop cleanly"
-            except subprocess.TimeoutExpired:
-                process.kill()
-                raise
 
 
 def _expense(company: int, number: int) -> dict[str, Any]:
