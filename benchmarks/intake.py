@@ -30,10 +30,6 @@ from __future__ import annotations
 import argparse
 import base64
 import os
-import re
-import socket
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -47,6 +43,7 @@ from typing import Any
 import httpx
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
+from tests.e2e.server import running_server
 
 from expense_sync.storage.db import make_engine, make_session_factory
 from expense_sync.storage.migrate import upgrade
@@ -164,51 +161,6 @@ def bare_rate(url: str, clients: int, count: int, size: int) -> float:
 # -- a real server -----------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@contextmanager
-def running_server(work: Path, env: dict[str, str]) -> Iterator[tuple[str, str]]:
-    """``expense-sync serve`` on a free port; yields its URL and its first API key."""
-    port = free_port()
-    log = work / f"serve-{port}.log"
-    command = [
-        sys.executable,
-        "-m",
-        "expense_sync",
-        "serve",
-        "--port",
-        str(port),
-        "--data-dir",
-        str(work / "data"),
-    ]
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            command, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **env}
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"serve did not start:\n{log.read_text()}")
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        match = re.search(r"API key \(shown once\):\s+(\S+)", log.read_text())
-        assert match, log.read_text()
-        yield url, match.group(1)
-    finally:
-        process.terminate()
-        process.wait(30)
-
-
 def served_rate(
     url: str, clients: int, count: int, size: int, work: Path, *, embedded: bool
 ) -> float:
@@ -220,8 +172,12 @@ def served_rate(
         "EXPENSE_SYNC_SECRET_KEY": base64.urlsafe_b64encode(b"b" * 32).decode(),
     }
     try:
-        with running_server(work, env) as (base, key):
-            auth = {"Authorization": "Basic " + base64.b64encode(key.encode()).decode()}
+        with running_server(work / "data", env) as server:
+            assert server.first_key, server.log.read_text()
+            base = server.url
+            auth = {
+                "Authorization": "Basic " + base64.b64encode(server.first_key.encode()).decode()
+            }
             with httpx.Client(base_url=base, headers=auth, timeout=60) as http:
                 companies = [linked_company(http, n) for n in range(clients)]
 
