@@ -14,7 +14,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -31,6 +30,7 @@ from sqlalchemy import create_engine, text
 
 from tests.e2e.server import running_server, started, wait_until_ready
 from tests.services import missing_service, temporary_postgres_database
+from tests.waiting import wait_for
 
 REDIS_URL = os.environ.get("EXPENSE_SYNC_TEST_REDIS", "redis://127.0.0.1:6379/0")
 RABBITMQ_URL = os.environ.get("EXPENSE_SYNC_TEST_RABBITMQ", "amqp://guest:guest@127.0.0.1:5672/")
@@ -150,9 +150,9 @@ class Company:
     def configure(self) -> None:
         """Pull the books (run by a worker), then name the card as the bank account."""
         assert self.http.post(f"{self.base}/data/all").status_code == 204
-        _wait("pulls", lambda: all(
+        wait_for(lambda: all(
             p["isCompleted"] for p in self.http.get(f"{self.base}/data/history").json()["results"]
-        ))  # fmt: skip
+        ), "pulls", timeout=120)  # fmt: skip
         saved = self.http.post(
             f"{self.base}/sync/expenses/config",
             json={"bankAccount": {"id": CARD}, "supplier": {"id": None}, "customer": {"id": None}},
@@ -196,13 +196,6 @@ class Company:
         assert card_total == expected, self.ledger
 
 
-def _wait(what: str, done: Any, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while not done():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
-
-
 def _client(url: str, key: str) -> httpx.Client:
     auth = {"Authorization": "Basic " + base64.b64encode(key.encode()).decode()}
     return httpx.Client(base_url=url, headers=auth, timeout=30)
@@ -238,16 +231,16 @@ def test_a_worker_killed_mid_sync_loses_and_repeats_nothing(
             # One sync each first; once one has finished, the rest arrive, so there is
             # always work in hand when the kill comes (however fast or slow the machine).
             list(pool.map(lambda c: c.submit(1), companies))
-            _wait("a first sync to finish", lambda: progress()[0] >= 1, timeout=180)
+            wait_for(lambda: progress()[0] >= 1, "a first sync to finish", timeout=180)
             list(pool.map(lambda c: c.submit(SYNCS_PER_COMPANY - 1), companies))
         total = COMPANIES * SYNCS_PER_COMPANY
         # Kill while syncs are in hand: some finished, several holding a lease right now.
-        _wait("syncs under way", lambda: (p := progress())[1] >= 2 and p[0] < total, timeout=120)
+        wait_for(lambda: (p := progress())[1] >= 2 and p[0] < total, "syncs under way", timeout=120)
         doomed.send_signal(signal.SIGKILL)
         doomed.wait()
         finished_at_kill, leased_at_kill, _ = progress()
         assert finished_at_kill < total, "every sync finished before the kill; nothing tested"
-        _wait("every sync to finish", lambda: progress()[0] == total)
+        wait_for(lambda: progress()[0] == total, "every sync to finish", timeout=120)
         for company in companies:
             company.check_exactly_once()
         with database.connect() as connection:
@@ -269,5 +262,7 @@ def test_a_worker_on_rabbitmq_syncs_a_company(
         company = Company(http, 0)
         company.configure()
         company.submit(2)
-        _wait("the syncs", lambda: all(s not in (1000, 1010) for s in company.statuses()))
+        wait_for(
+            lambda: all(s not in (1000, 1010) for s in company.statuses()), "the syncs", timeout=120
+        )
         company.check_exactly_once()
