@@ -83,9 +83,9 @@ class TrytonLedger:
     def states(self, keys: list[str], *, invoices: bool = True) -> dict[str, KeyState]:
         found: list[Found] = []
         if keys:
-            found += self._found_moves(keys)
+            found += self._marked(MOVE, "description", keys, ("origin",))
             if invoices:
-                found += self._found_invoices(keys)
+                found += self._marked(INVOICE, "reference", keys)
         undone = {f.origin for f in found if f.reversal and f.state == "posted"}
         states = {key: KeyState([], []) for key in keys}
         for item in found:
@@ -101,29 +101,20 @@ class TrytonLedger:
                 states[item.key].leftovers.append(item)
         return states
 
-    def _found_moves(self, keys: list[str]) -> list[Found]:
+    def _marked(
+        self, model: str, field_name: str, keys: list[str], extra: tuple[str, ...] = ()
+    ) -> list[Found]:
+        """The records of ``model`` whose ``field_name`` carries a marker of ``keys``."""
         rows = self._call(
-            MOVE,
+            model,
             "search_read",
-            shape.key_domain("description", keys),
+            shape.key_domain(field_name, keys),
             0,
             None,
             None,
-            ["description", "state", "origin"],
+            [field_name, "state", *extra],
         )
-        return [self._found(MOVE, row, row["description"]) for row in rows]
-
-    def _found_invoices(self, keys: list[str]) -> list[Found]:
-        rows = self._call(
-            INVOICE,
-            "search_read",
-            shape.key_domain("reference", keys),
-            0,
-            None,
-            None,
-            ["reference", "state"],
-        )
-        return [self._found(INVOICE, row, row["reference"]) for row in rows]
+        return [self._found(model, row, row[field_name]) for row in rows]
 
     def _found(self, model: str, row: dict[str, Any], text: str) -> Found:
         key, revision, reversal = shape.parse_marker(text) or ("", 0, False)
