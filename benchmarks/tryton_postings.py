@@ -25,10 +25,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from tests.tryton_server import build_sqlite_template, running_tryton
+from tests.tryton_server import build_sqlite_template, linked_session, running_tryton
 
-from expense_sync.connectors.base import LinkContext, LinkedBooks, Posting, PostingLine
-from expense_sync.connectors.tryton import TRYTON_MANIFEST, TrytonConnector
+from expense_sync.connectors.base import Posting, PostingLine
+from expense_sync.connectors.tryton import TRYTON_MANIFEST
 from expense_sync.connectors.tryton.client import TrytonClient
 
 COMPANY = {"company": 1}
@@ -79,10 +79,7 @@ def main() -> None:
             "account.period",
             [["start_date", "<=", today], ["end_date", ">=", today], ["type", "=", "standard"]],
         )
-        connector = TrytonConnector()
-        context = LinkContext(uuid.uuid4(), uuid.uuid4(), work, work, "Bench")
-        linked = connector.authorize(context, server.fields)
-        books = connector.open(LinkedBooks(linked.connection_info, linked.secrets, work))
+        books = linked_session(server, work)
         create_rates, raw_rates, ours = [], [], []
         for _ in range(args.repeat):
             moves = [

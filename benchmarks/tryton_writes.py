@@ -26,10 +26,8 @@ import time
 import uuid
 from pathlib import Path
 
-from tests.tryton_server import build_sqlite_template, running_tryton
+from tests.tryton_server import build_sqlite_template, linked_session, running_tryton
 
-from expense_sync.connectors.base import LinkContext, LinkedBooks
-from expense_sync.connectors.tryton import TrytonConnector
 from expense_sync.connectors.tryton.client import TrytonClient
 from expense_sync.connectors.tryton.session import KEY_PREFIX
 
@@ -44,10 +42,7 @@ def main() -> None:
     with running_tryton(template, work / "server") as server:
         raw_client = TrytonClient(server.url, server.database, "admin", "admin")
         category = raw_client.call("party.category", "create", [{"name": "Supplier"}])[0]
-        connector = TrytonConnector()
-        context = LinkContext(uuid.uuid4(), uuid.uuid4(), work, work, "Bench")
-        linked = connector.authorize(context, server.fields)
-        books = connector.open(LinkedBooks(linked.connection_info, linked.secrets, work))
+        books = linked_session(server, work)
         raw_rates, bare_rates, ours = [], [], []
         for round_ in range(args.repeat):
             bare = [{"name": f"Bare {round_}-{i}", "categories": [["add", [category]]]}

@@ -32,6 +32,9 @@ from pathlib import Path
 import httpx
 import psycopg
 
+from expense_sync.connectors.base import LinkContext, LinkedBooks
+from expense_sync.connectors.tryton import TrytonConnector
+from expense_sync.connectors.tryton.session import TrytonSession
 from tests.e2e.server import free_port, started, wait_until_ready
 from tests.services import POSTGRES_ADMIN_URL, temporary_postgres_database
 
@@ -170,3 +173,11 @@ def running_tryton(template: Template, workdir: Path) -> Iterator[TrytonServer]:
             wait_until_ready(logged_in, process, log, "trytond")
             fields = {"url": url, "database": database, "username": "admin", "password": "admin"}
             yield TrytonServer(url, database, fields)
+
+
+def linked_session(server: TrytonServer, directory: Path) -> TrytonSession:
+    """The connector linked to ``server`` with its admin login, and its books opened."""
+    connector = TrytonConnector()
+    context = LinkContext(uuid.uuid4(), uuid.uuid4(), directory, directory, "Tryton Co")
+    linked = connector.authorize(context, server.fields)
+    return connector.open(LinkedBooks(linked.connection_info, linked.secrets, directory))
