@@ -36,6 +36,7 @@ REDIS_URL = os.environ.get("EXPENSE_SYNC_TEST_REDIS", "redis://127.0.0.1:6379/0"
 RABBITMQ_URL = os.environ.get("EXPENSE_SYNC_TEST_RABBITMQ", "amqp://guest:guest@127.0.0.1:5672/")
 COMPANIES = 20
 SYNCS_PER_COMPANY = 5
+WORKER_THREADS = 1  # each worker runs at most this many syncs (and holds as many leases)
 BATCH = 25
 CARD = "Liabilities:CreditCard:Corporate"
 
@@ -102,7 +103,7 @@ def running_worker(
     data_dir: Path, env: dict[str, str], name: str
 ) -> Iterator[subprocess.Popen[bytes]]:
     log = data_dir.parent / f"worker-{name}.log"
-    command = [sys.executable, "-m", "expense_sync", "worker", "--threads", "4",
+    command = [sys.executable, "-m", "expense_sync", "worker", "--threads", str(WORKER_THREADS),
                "--data-dir", str(data_dir)]  # fmt: skip
 
     def up() -> bool:
@@ -234,8 +235,13 @@ def test_a_worker_killed_mid_sync_loses_and_repeats_nothing(
             wait_for(lambda: progress()[0] >= 1, "a first sync to finish", timeout=180)
             list(pool.map(lambda c: c.submit(SYNCS_PER_COMPANY - 1), companies))
         total = COMPANIES * SYNCS_PER_COMPANY
-        # Kill while syncs are in hand: some finished, several holding a lease right now.
-        wait_for(lambda: (p := progress())[1] >= 2 and p[0] < total, "syncs under way", timeout=120)
+        # Kill while syncs are in hand: some finished, and more holding a lease right now
+        # than one worker has threads, so the doomed worker is surely holding one.
+        wait_for(
+            lambda: (p := progress())[1] > WORKER_THREADS and p[0] < total,
+            "syncs under way in both workers",
+            timeout=120,
+        )
         doomed.send_signal(signal.SIGKILL)
         doomed.wait()
         finished_at_kill, leased_at_kill, _ = progress()
