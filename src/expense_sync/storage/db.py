@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -31,6 +32,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     kwargs.setdefault("json_serializer", dump_json)
     kwargs.setdefault("json_deserializer", load_json)
     if url.startswith("sqlite"):
+        # A request uses a few connections in turn (caller, idempotency, handler); with
+        # SQLAlchemy's default of 5, concurrent requests opened and closed overflow
+        # connections all the time, each paying for its PRAGMAs on connect.
+        kwargs.setdefault("pool_size", 20)
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         _WriterQueue().install(engine)
@@ -56,38 +61,58 @@ class _WriterQueue:
     sleeps in steps of up to 100 ms and so wakes long after the lock is free. Under
     concurrent requests that sleeping, not the writing, bounded intake. So the writers of
     this engine queue on a lock in the process instead: a transaction takes it at its
-    first write (where Python's sqlite3 begins it) and gives it back when it commits or
-    rolls back, or when its connection goes back to the pool. If the lock cannot be had
-    within the busy timeout (say a thread writes on two connections at once), the write
-    goes ahead and SQLite's own locking decides, as it would without the queue."""
+    first write (where Python's sqlite3 begins it) and gives it back once its COMMIT or
+    ROLLBACK has run, or when its connection goes back to the pool. If the lock cannot be
+    had within the busy timeout (say a thread writes on two connections at once), the
+    write goes ahead and SQLite's own locking decides, as it would without the queue.
 
-    HELD = "expense_sync.sqlite_writer"  # key in the DBAPI connection's info
+    The lock is given back after the dialect's ``do_commit``/``do_rollback``, not on
+    SQLAlchemy's ``commit`` event, which fires before the COMMIT is sent: a writer let in
+    then would meet the COMMIT still running and fall into the busy handler's sleep."""
+
     TIMEOUT_S = 10.0  # the busy_timeout below
     WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
+        self.holder: object = None  # the DBAPI connection whose transaction holds the lock
 
     def install(self, engine: Engine) -> None:
         event.listen(engine, "before_cursor_execute", self._before_execute)
-        event.listen(engine, "commit", self._end)
-        event.listen(engine, "rollback", self._end)
-        event.listen(engine.pool, "checkin", self._back_in_pool)
-        event.listen(engine.pool, "reset", self._back_in_pool)
+        event.listen(engine.pool, "checkin", self._back_in_pool)  # after its reset's ROLLBACK
+        for gone in ("invalidate", "close"):  # a connection dropped on an error, say
+            event.listen(engine.pool, gone, self._back_in_pool)
+        dialect = engine.dialect
+        for name in ("do_commit", "do_rollback"):
+            setattr(dialect, name, self._releasing(getattr(dialect, name)))
+
+    def _releasing(self, end: Callable[[Any], None]) -> Callable[[Any], None]:
+        def ended(connection: Any) -> None:  # the pool's proxy of a DBAPI connection
+            try:
+                end(connection)
+            finally:
+                self._release(getattr(connection, "dbapi_connection", connection))
+
+        return ended
 
     def _before_execute(self, conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        info = conn.info
-        if self.HELD not in info and statement.lstrip()[:7].upper().startswith(self.WRITES):
-            info[self.HELD] = self.lock.acquire(timeout=self.TIMEOUT_S)
+        dbapi_connection = conn.connection.dbapi_connection
+        if self.holder is dbapi_connection or not self._writes(statement):
+            return
+        if self.lock.acquire(timeout=self.TIMEOUT_S):
+            self.holder = dbapi_connection
 
-    def _end(self, conn: Any) -> None:
-        self._release(conn.info)
+    def _writes(self, statement: str) -> bool:
+        return statement.lstrip()[:7].upper().startswith(self.WRITES)
 
-    def _back_in_pool(self, _dbapi_connection: Any, record: Any, _reset_state: Any = None) -> None:
-        self._release(record.info)
+    def _back_in_pool(self, dbapi_connection: Any, *_: Any) -> None:
+        self._release(dbapi_connection)
 
-    def _release(self, info: dict[str, Any]) -> None:
-        if info.pop(self.HELD, False):
+    def _release(self, dbapi_connection: Any) -> None:
+        # Only the thread using this connection can have made it the holder, so the
+        # check and the hand-back cannot race with another release.
+        if dbapi_connection is not None and self.holder is dbapi_connection:
+            self.holder = None
             self.lock.release()
 
 
