@@ -58,6 +58,7 @@ from expense_sync.services.connections import manifest_of
 from expense_sync.services.expenses import REFERENCE_TYPES, configuration_defaults
 from expense_sync.services.jobs import Outcome, run_guarded
 from expense_sync.services.retry import retry_delay
+from expense_sync.storage.bulk import execute_many
 from expense_sync.storage.locks import lock_row
 from expense_sync.storage.models import Company, ExpenseTransaction, Sync, SyncItem
 from expense_sync.storage.uow import UnitOfWork
@@ -432,13 +433,13 @@ def _close(
         if (outcome[0], outcome[1]) != (item.status, item.message):
             items.append({"row": item.row_id, "outcome": outcome[0], "text": outcome[1]})
     item_table, row_table = ITEMS_TABLE.c, TRANSACTIONS_TABLE.c
-    if items:  # in bulk (Core executemany): one statement for thousands of items
-        session.execute(
-            update(ITEMS_TABLE)
-            .where(item_table.sync_id == sync.id, item_table.transaction_row_id == bindparam("row"))
-            .values(status=bindparam("outcome"), message=bindparam("text")),
-            items,
-        )
+    execute_many(  # one statement for thousands of items
+        session,
+        update(ITEMS_TABLE)
+        .where(item_table.sync_id == sync.id, item_table.transaction_row_id == bindparam("row"))
+        .values(status=bindparam("outcome"), message=bindparam("text")),
+        items,
+    )
     # Each transaction takes its item's status, unless a newer revision of it came in
     # since (that one is Pending on its own sync): one UPDATE ... FROM, no parameters
     # per row (PostgreSQL, and SQLite from 3.33).
