@@ -26,7 +26,6 @@ from expense_sync.services.jobs import Outcome, run_guarded
 from expense_sync.services.retry import record_failed_try
 from expense_sync.storage.bulk import insert_rows
 from expense_sync.storage.db import dump_json
-from expense_sync.storage.locks import lock_row
 from expense_sync.storage.models import CachedRecord, Company, Connection, PullOperation
 from expense_sync.storage.query_sql import Page, PageRequest, QueryField
 from expense_sync.storage.uow import UnitOfWork
@@ -124,23 +123,26 @@ def _run_pull(
 ) -> Outcome:
     try:
         with UnitOfWork(session_factory) as uow:
-            operation = uow.session.get(PullOperation, pull_id)
-            if operation is None or operation.status in FINISHED:
+            started = uow.session.execute(  # one statement: claim it, and say what to read
+                update(PullOperation)
+                .where(PullOperation.id == pull_id, PullOperation.status.not_in(FINISHED))
+                .values(status="Fetching", progress=10)
+                .returning(PullOperation.connection_id, PullOperation.data_type)
+                .execution_options(synchronize_session=False)
+            ).one_or_none()
+            if started is None:  # gone, or finished already
                 return Outcome()
-            operation.status = "Fetching"
-            operation.progress = 10
-            connection = uow.session.get(Connection, operation.connection_id)
+            connection = uow.session.get(Connection, started.connection_id)
             assert connection is not None
             books = open_books(uow.session, settings, connection)
-            data_type = operation.data_type
             uow.commit()
-        records = books.read(data_type)
+        records = books.read(started.data_type)
     except RetriableConnectorError as error:
         return _retry_later(session_factory, pull_id, error.message)
     except ConnectorError as error:
         _finish(session_factory, pull_id, "FetchError", error.message)
         return Outcome()
-    _store(session_factory, pull_id, records)
+    _store(session_factory, pull_id, started.connection_id, started.data_type, records)
     return Outcome()
 
 
@@ -163,12 +165,20 @@ def _retry_later(
     return Outcome(retry_in=delay)
 
 
+def _ending(status: str, message: str | None, now: datetime) -> dict[str, Any]:
+    """The columns a finished pull operation ends with."""
+    return {
+        "status": status,
+        "error_message": message,
+        "completed": now,
+        "progress": 100,
+        "next_attempt": None,
+    }
+
+
 def _mark(operation: PullOperation, status: str, message: str | None) -> None:
-    operation.status = status
-    operation.error_message = message
-    operation.completed = datetime.now(UTC)
-    operation.progress = 100
-    operation.next_attempt = None
+    for column, value in _ending(status, message, datetime.now(UTC)).items():
+        setattr(operation, column, value)
 
 
 def _finish(
@@ -193,27 +203,37 @@ def _finish(
 
 
 def _store(
-    session_factory: sessionmaker[Session], pull_id: uuid.UUID, records: list[dict[str, Any]]
+    session_factory: sessionmaker[Session],
+    pull_id: uuid.UUID,
+    connection_id: uuid.UUID,
+    data_type: str,
+    records: list[dict[str, Any]],
 ) -> None:
     """Bring the cached records of this type in line with the books, in one transaction.
 
     Only what changed is written: new records appended, changed ones updated, vanished
     ones deleted. Records are compared by their canonical JSON text, so a refresh of
     unchanged books decodes nothing and writes nothing but the operation's status.
+    Every statement is Core: no row is loaded to be changed.
     """
     now = datetime.now(UTC)
     with UnitOfWork(session_factory) as uow:
-        operation = uow.session.get(PullOperation, pull_id)
-        assert operation is not None
-        # Two pulls of one type must not both find the cache empty and both insert.
-        lock_row(uow.session, Connection, operation.connection_id)
-        scope = (
-            CachedRecord.connection_id == operation.connection_id,
-            CachedRecord.data_type == operation.data_type,
-        )
+        session = uow.session
+        # The connection's row is written first: its lock keeps two pulls of one type
+        # from both finding the cache empty and both inserting.
+        company_id = session.execute(
+            update(Connection)
+            .where(Connection.id == connection_id)
+            .values(last_sync=now, errors=None)
+            .returning(Connection.company_id)
+            .execution_options(synchronize_session=False)
+        ).scalar_one_or_none()
+        if company_id is None:  # the connection was deleted, and its pulls with it
+            return
+        scope = (CachedRecord.connection_id == connection_id, CachedRecord.data_type == data_type)
         stored: dict[str, str] = {
             record_id: text
-            for record_id, text in uow.session.execute(
+            for record_id, text in session.execute(
                 select(CachedRecord.record_id, cast(CachedRecord.data, Text)).where(*scope)
             )
         }
@@ -221,8 +241,8 @@ def _store(
         gone = [record_id for record_id in stored if record_id not in fresh]
         rows = [
             {
-                "connection_id": operation.connection_id,
-                "data_type": operation.data_type,
+                "connection_id": connection_id,
+                "data_type": data_type,
                 "record_id": record_id,
                 "data": record,
                 "modified": now,
@@ -234,18 +254,16 @@ def _store(
         added = [row for row in rows if row["record_id"] not in stored]
         if gone:
             vanished = CachedRecord.record_id.in_(gone)
-            uow.session.execute(delete(CachedRecord).where(*scope, vanished))
+            session.execute(delete(CachedRecord).where(*scope, vanished))
         if changed:
-            uow.session.execute(update(CachedRecord), changed)  # by primary key
-        insert_rows(uow.session, CachedRecord, added)
-        _mark(operation, "Complete", None)
-        connection = uow.session.get(Connection, operation.connection_id)
-        if connection is not None:
-            connection.last_sync = now
-            connection.errors = None
-            uow.session.execute(  # not through the Company, which would load its relations
-                update(Company).where(Company.id == connection.company_id).values(last_sync=now)
-            )
+            session.execute(update(CachedRecord), changed)  # by primary key
+        insert_rows(session, CachedRecord, added)
+        session.execute(
+            update(PullOperation)
+            .where(PullOperation.id == pull_id)
+            .values(_ending("Complete", None, now))
+        )
+        session.execute(update(Company).where(Company.id == company_id).values(last_sync=now))
         uow.commit()
 
 
