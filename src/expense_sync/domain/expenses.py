@@ -38,6 +38,9 @@ MAX_LINES = 100
 MAX_TRACKING = 10
 MAX_AMOUNT = Decimal("1e13")
 CURRENCY = re.compile(r"^[A-Z]{3}$")
+# Amounts as clients send them: within MAX_AMOUNT and 4 decimal places, so the checks
+# ``money`` makes on every other value cannot fail for these and are skipped.
+PLAIN_AMOUNT = re.compile(r"-?[0-9]{1,13}(?:\.[0-9]{1,4})?")
 CONFIGURATION = "configuration"  # the validator of problems the company configuration fixes
 TRACKING_TYPES = {
     "expense": ("trackingCategories", "customers"),
@@ -123,6 +126,8 @@ class _Reader:
             if required:
                 self.fail(name, f"{name} is required.")
             return None
+        if isinstance(value, str) and PLAIN_AMOUNT.fullmatch(value):
+            return Decimal(value)
         if isinstance(value, bool) or not isinstance(value, int | float | str):
             self.fail(name, f"{name} must be a number, e.g. 12.50.")
             return None

@@ -34,6 +34,7 @@ from expense_sync.domain.expenses import (
 from expense_sync.services.books import find_accounting_connection
 from expense_sync.services.cached_data import records_by_type
 from expense_sync.services.companies import owned_company_id
+from expense_sync.storage.bulk import insert_rows
 from expense_sync.storage.models import (
     ExpenseConfiguration,
     ExpenseDataset,
@@ -69,24 +70,27 @@ def submit(
     transaction_id: str | None = None,
 ) -> Sync:
     """Store the transactions and queue their sync; ``transaction_id`` for a PUT."""
-    owned_company_id(session, client_id, company_id, for_update=True)
-    rows = _accept(session, company_id, kind, body, transaction_id)
-    return _queue_sync(
-        session, company_id, [(row, row.revision) for row in rows], on_commit, enqueue
-    )
+    owned_company_id(session, client_id, company_id)
+    stored = _accept(session, client_id, company_id, kind, body, transaction_id)
+    return _queue_sync(session, company_id, stored, on_commit, enqueue)
 
 
 def _accept(
     session: Session,
+    client_id: uuid.UUID,
     company_id: uuid.UUID,
     kind: str,
     body: Any,
     transaction_id: str | None,
     *,
     field: str = "",
-) -> list[ExpenseTransaction]:
+) -> list[tuple[uuid.UUID, int]]:
     """Check a request whole (shape, rules, ids against the cached books), then store
-    each transaction's new revision. ``field`` prefixes problem paths (v1's ``items``)."""
+    each transaction's new revision. ``field`` prefixes problem paths (v1's ``items``).
+
+    The checks, most of a request's work, only read, so they run before the company's
+    row is locked: on SQLite that lock is the database's one writer, which every other
+    request's writes wait for while it is held."""
     if transaction_id is None:
         transactions, problems = read_batch(kind, body)
     else:
@@ -103,6 +107,7 @@ def _accept(
         prefix = f"[{index}]" if many else ""
         problems += check_references(with_defaults(transaction, defaults), references, prefix)
     _raise_if(problems, field)
+    owned_company_id(session, client_id, company_id, for_update=True)  # one at a time from here
     return _store(session, company_id, kind, transactions, bodies, replace=not many)
 
 
@@ -122,26 +127,25 @@ def _under(field: str, item: str) -> str:
 def _queue_sync(
     session: Session,
     company_id: uuid.UUID,
-    items: list[tuple[ExpenseTransaction, int]],
+    items: list[tuple[uuid.UUID, int]],
     on_commit: Callable[[Callable[[], None]], None],
     enqueue: Callable[[uuid.UUID], None],
 ) -> Sync:
-    """A new sync of these transaction revisions, handed to the executor after commit."""
+    """A new sync of these transaction revisions (row id, revision), handed to the
+    executor after commit."""
     sync = Sync(company_id=company_id, status_code=1000)
     session.add(sync)
     session.flush()
-    for position, (row, revision) in enumerate(items):
-        session.add(
-            SyncItem(
-                sync_id=sync.id,
-                transaction_row_id=row.id,
-                position=position,
-                revision=revision,
-                status="Pending",
-            )
-        )
-    session.flush()
     sync_id = sync.id
+    insert_rows(
+        session,
+        SyncItem,
+        [
+            {"sync_id": sync_id, "transaction_row_id": row_id, "position": position,
+             "revision": revision, "status": "Pending"}
+            for position, (row_id, revision) in enumerate(items)
+        ],
+    )  # fmt: skip
     on_commit(lambda: enqueue(sync_id))
     return sync
 
@@ -154,14 +158,14 @@ def create_dataset(
 ) -> ExpenseDataset:
     """v1's ``POST .../data/expense-transactions`` (``{"items": [...]}``): store the
     transactions as a dataset; nothing syncs until ``sync_datasets`` names it."""
-    owned_company_id(session, client_id, company_id, for_update=True)
+    owned_company_id(session, client_id, company_id)
     if not isinstance(body, dict) or not isinstance(body.get("items"), list):
         raise InvalidRequest.for_field(
             "items", 'Send {"items": [...]}: a list of 1 to 50 expense transactions.'
         )
-    rows = _accept(session, company_id, "expense", body["items"], None, field="items")
+    stored = _accept(session, client_id, company_id, "expense", body["items"], None, field="items")
     dataset = ExpenseDataset(
-        company_id=company_id, items=[[str(row.id), row.revision] for row in rows]
+        company_id=company_id, items=[[str(row_id), revision] for row_id, revision in stored]
     )
     session.add(dataset)
     session.flush()
@@ -206,17 +210,14 @@ def sync_datasets(
             datasets.append(dataset)
     _raise_if(problems, "")
     row_ids = [uuid.UUID(row_id) for d in datasets for row_id, _ in d.items]
-    rows = {
-        row.id: row
-        for row in session.scalars(
-            select(ExpenseTransaction).where(ExpenseTransaction.id.in_(row_ids))
-        )
-    }
+    present = set(
+        session.scalars(select(ExpenseTransaction.id).where(ExpenseTransaction.id.in_(row_ids)))
+    )
     items = [
-        (rows[uuid.UUID(row_id)], revision)
+        (uuid.UUID(row_id), revision)
         for d in datasets
         for row_id, revision in d.items
-        if uuid.UUID(row_id) in rows
+        if uuid.UUID(row_id) in present
     ]
     sync = _queue_sync(session, company_id, items, on_commit, enqueue)
     for dataset in datasets:
@@ -242,7 +243,9 @@ def _store(
     bodies: list[dict[str, Any]],
     *,
     replace: bool,
-) -> list[ExpenseTransaction]:
+) -> list[tuple[uuid.UUID, int]]:
+    """Each transaction's new revision, stored: (row id, revision) in the order given.
+    New transactions are appended in bulk; updates go through the ORM."""
     ids = [t.id for t in transactions]
     existing = {
         row.transaction_id: row
@@ -279,27 +282,26 @@ def _store(
     if problems:
         raise InvalidRequest(_summary(problems), problems)
     now = datetime.now(UTC)
-    rows = []
+    stored, added = [], []
     for transaction, body in zip(transactions, bodies, strict=True):
         row = existing.get(transaction.id)
         if row is None:
-            row = ExpenseTransaction(
-                company_id=company_id,
-                transaction_id=transaction.id,
-                kind=kind,
-                body=body,
-                revision=1,
-                status="Pending",
-            )
-            session.add(row)
+            row_id = uuid.uuid4()
+            added.append(
+                {"id": row_id, "company_id": company_id, "transaction_id": transaction.id,
+                 "kind": kind, "body": body, "revision": 1, "status": "Pending",
+                 "created": now, "modified": now}
+            )  # fmt: skip
+            stored.append((row_id, 1))
         else:
             row.body = body
             row.revision += 1
             row.status = "Pending"
             row.modified = now
-        rows.append(row)
+            stored.append((row.id, row.revision))
     session.flush()
-    return rows
+    insert_rows(session, ExpenseTransaction, added)
+    return stored
 
 
 def cached_references(session: Session, company_id: uuid.UUID) -> References:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -38,8 +38,10 @@ def claim(session_factory: sessionmaker[Session], scope: str, key: str, fingerpr
     now = datetime.now(UTC)
     try:
         with UnitOfWork(session_factory) as uow:
-            uow.session.add(
-                IdempotencyRecord(scope=scope, key=key, fingerprint=fingerprint, created=now)
+            uow.session.execute(
+                insert(IdempotencyRecord).values(
+                    scope=scope, key=key, fingerprint=fingerprint, created=now
+                )
             )
             uow.commit()
             return Claim("new")
@@ -77,9 +79,9 @@ def finish(
                 )
             )
         else:
-            record = uow.session.get(IdempotencyRecord, (scope, key))
-            if record is not None:
-                record.status_code = status_code
-                record.response = response
-                record.content_type = content_type
+            uow.session.execute(
+                update(IdempotencyRecord)
+                .where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == key)
+                .values(status_code=status_code, response=response, content_type=content_type)
+            )
         uow.commit()

@@ -67,6 +67,8 @@ def count_request(
     """Count one request against today's quota; raise ``QuotaExceeded`` once it is spent."""
     now = now or datetime.now(UTC)
     today = now.date()
+    # Read first: the upsert takes the row's lock (on SQLite, the one writer's) until commit.
+    limit = daily_quota * (1 + active_connected_companies(session, client_id))
     statement = upsert(
         session,
         QuotaUsage,
@@ -75,7 +77,6 @@ def count_request(
         {"requests": QuotaUsage.requests + 1},
     ).returning(QuotaUsage.requests)
     used = int(session.execute(statement).scalar_one())
-    limit = daily_quota * (1 + active_connected_companies(session, client_id))
     resets_at = datetime.combine(today + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
     state = QuotaState(limit=limit, used=used, resets_at=resets_at)
     if used == limit:  # this request spends the last of the quota: tell the client's hooks

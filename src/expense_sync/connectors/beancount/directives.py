@@ -11,7 +11,9 @@ from collections.abc import Iterable, Mapping
 
 
 def quote(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if "\\" in value or '"' in value:
+        value = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{value}"'
 
 
 def _meta_lines(meta: Mapping[str, str | None]) -> list[str]:
