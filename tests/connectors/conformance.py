@@ -92,12 +92,17 @@ class ConnectorConformance:
     def test_update_then_read_back(
         self, connector: Any, books: LedgerSession, data_type: str
     ) -> None:
-        created = books.create(data_type, [SAMPLES[data_type](unique())])[0]
-        renamed = {NAME_FIELD[data_type]: f"Renamed {unique()}", "status": "Archived"}
-        books.update(data_type, created["id"], renamed)
+        sample = {**SAMPLES[data_type](unique()), "emailAddress": "old@example.test"}
+        created = books.create(data_type, [{**sample, "phone": "+44 20 0000 0000"}])[0]
+        renamed = {NAME_FIELD[data_type]: f"Renamed {unique()}", "status": "Archived",
+                   "emailAddress": "new@example.test"}  # fmt: skip
+        returned = books.update(data_type, created["id"], renamed)
         stored = {r["id"]: r for r in books.read(data_type)}[created["id"]]
+        assert returned == stored
         assert stored[NAME_FIELD[data_type]] == renamed[NAME_FIELD[data_type]]
         assert stored["status"] == "Archived"
+        # An update replaces the record: the email sent is kept, the phone left out is gone.
+        assert (stored["emailAddress"], stored["phone"]) == ("new@example.test", None)
 
     @pytest.mark.parametrize("data_type", list(SAMPLES))
     def test_writes_with_the_same_key_land_once(

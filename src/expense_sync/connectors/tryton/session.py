@@ -30,6 +30,7 @@ BANK_MARK = "bank-account-type: "
 CATEGORY = {"suppliers": "Supplier", "customers": "Customer"}
 NAME_FIELD = {"suppliers": "supplierName", "customers": "customerName"}
 PARTY_FIELDS = ["name", "email", "phone", "active"]
+MECHANISMS = {"emailAddress": "email", "phone": "phone"}  # record field: Tryton's type
 ROOT_WORDS = (
     ("Revenue", "Income"),
     ("Expense", "Expense"),
@@ -262,13 +263,11 @@ class TrytonSession:
                 "categories": [["add", [category]]],
                 "active": record.get("status", "Active") != "Archived",
             }
-            mechanisms = (
-                [{"type": "email", "value": record["emailAddress"]}]
-                if record.get("emailAddress")
-                else []
-            )
-            if record.get("phone"):
-                mechanisms.append({"type": "phone", "value": record["phone"]})
+            mechanisms = [
+                {"type": kind, "value": record[field]}
+                for field, kind in MECHANISMS.items()
+                if record.get(field)
+            ]
             if mechanisms:
                 party["contact_mechanisms"] = [["create", mechanisms]]
             if key:
@@ -296,10 +295,37 @@ class TrytonSession:
             {
                 "name": record[NAME_FIELD[data_type]],
                 "active": record.get("status", "Active") != "Archived",
+                "contact_mechanisms": self._mechanism_changes(party_id, record),
             },
         )
         (stored,) = self._stored_parties(data_type, [party_id])
         return stored
+
+    def _mechanism_changes(self, party_id: int, record: Record) -> list[list[Any]]:
+        """The party's email and phone made what ``record`` says, as the One2Many actions
+        of one write. An update replaces the record, as Beancount's does: an email or
+        phone left out is removed, one sent replaces the first of its type (the one the
+        party shows), and the party's other contact mechanisms are left alone."""
+        current = self.client.call(
+            "party.contact_mechanism",
+            "search_read",
+            [["party", "=", party_id], ["type", "in", list(MECHANISMS.values())]],
+            0,
+            None,
+            [["sequence", "ASC"], ["id", "ASC"]],
+            ["type"],
+        )
+        changes: list[list[Any]] = []
+        for field, kind in MECHANISMS.items():
+            ids = [row["id"] for row in current if row["type"] == kind]
+            value = record.get(field)
+            if value and ids:
+                changes.append(["write", ids[:1], {"value": value}])
+            elif value:
+                changes.append(["create", [{"type": kind, "value": value}]])
+            elif ids:  # every one of them, or the party would still show the next
+                changes.append(["delete", ids])
+        return changes
 
     # -- postings ------------------------------------------------------------------------
 
