@@ -4,7 +4,7 @@ straight through SQLAlchemy, in the same run.
 Target (issue): with 8 concurrent clients sending batches of 50, a real ``expense-sync
 serve`` accepts at least 50% of the rate of the bare inserts, on SQLite and PostgreSQL.
 
-    .venv/bin/python -m benchmarks.intake [--only sqlite|postgresql] [--batches 30]
+    .venv/bin/python -m benchmarks.intake [--only sqlite|postgresql] [--batches 30] [--rounds 3]
         [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
 
 How it is measured, and why:
@@ -22,7 +22,10 @@ How it is measured, and why:
   database transaction per batch) through the SQLAlchemy ORM.
 
 PostgreSQL runs use scratch databases created on ``--database-url`` and dropped at the
-end. Each side is warmed by one batch per client before the clock starts.
+end. Each side is warmed by one batch per client before the clock starts. A round is one
+bare run then one served run, each on a fresh database; the rate of either side moves by
+up to a third between runs on this 2-core machine, so each round's ratio is printed and
+then their median.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from __future__ import annotations
 import argparse
 import base64
 import os
+import statistics
 import tempfile
 import threading
 import time
@@ -250,6 +254,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--batches", type=int, default=30, help="timed batches per client")
     parser.add_argument("--batch-size", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=3, help="bare then served, this often")
     parser.add_argument(
         "--embedded", action="store_true", help="run the syncs in serve's own worker meanwhile"
     )
@@ -262,16 +267,21 @@ def main() -> None:
         f"= {total} transactions per side; target: served >= 0.50x bare"
     )
     for kind in kinds:
-        with scratch_database(kind, args.database_url, work) as url:
-            bare = bare_rate(url, args.clients, args.batches, args.batch_size)
-        with scratch_database(kind, args.database_url, work) as url:
-            served = served_rate(
-                url, args.clients, args.batches, args.batch_size, work, embedded=args.embedded
+        ratios = []
+        for number in range(args.rounds):
+            folder = work / f"{kind}-{number}"
+            folder.mkdir()
+            with scratch_database(kind, args.database_url, folder) as url:
+                bare = bare_rate(url, args.clients, args.batches, args.batch_size)
+            with scratch_database(kind, args.database_url, folder) as url:
+                served = served_rate(url, args.clients, args.batches, args.batch_size, folder,
+                                     embedded=args.embedded)  # fmt: skip
+            ratios.append(served / bare)
+            print(
+                f"{kind:10}  bare SQLAlchemy: {bare:8.0f} tx/s   served over HTTP: "
+                f"{served:8.0f} tx/s   ratio {served / bare:4.2f}"
             )
-        print(
-            f"{kind:10}  bare SQLAlchemy: {bare:8.0f} tx/s   served over HTTP: "
-            f"{served:8.0f} tx/s   ratio {served / bare:4.2f}"
-        )
+        print(f"{kind:10}  median ratio of {args.rounds} rounds: {statistics.median(ratios):4.2f}")
 
 
 if __name__ == "__main__":
