@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import os
 import signal
+import socket
 import subprocess
 import sys
 import uuid
@@ -209,16 +210,34 @@ def test_a_worker_killed_mid_sync_loses_and_repeats_nothing(
     data_dir = tmp_path / "data"
     database = create_engine(postgres)
 
-    def progress() -> tuple[int, int, int]:
-        """(finished syncs, syncs with a live lease, syncs in all), read from the database."""
+    def finished() -> int:
         with database.connect() as connection:
-            row = connection.execute(
+            return connection.scalar(text("SELECT count(completed) FROM syncs")) or 0
+
+    def attempts(sync_ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[int, bool]]:
+        """Each sync's claims so far, and whether it is finished."""
+        with database.connect() as connection:
+            rows = connection.execute(
+                text("SELECT id, attempts, completed IS NOT NULL FROM syncs WHERE id = ANY(:ids)"),
+                {"ids": sync_ids},
+            )
+            return {row[0]: (row[1], row[2]) for row in rows}
+
+    def frozen_holding_a_lease(worker: subprocess.Popen[bytes]) -> list[uuid.UUID]:
+        """Stop ``worker`` (SIGSTOP) and return the unfinished syncs whose live lease it
+        holds; if it holds none, let it go on (SIGCONT) and return none."""
+        worker.send_signal(signal.SIGSTOP)
+        with database.connect() as connection:
+            held = connection.scalars(
                 text(
-                    "SELECT count(completed), count(*) FILTER (WHERE completed IS NULL "
-                    "AND lease_expires > now()), count(*) FROM syncs"
-                )
-            ).one()
-        return row[0], row[1], row[2]
+                    "SELECT id FROM syncs WHERE completed IS NULL AND lease_expires > now() "
+                    "AND claimed_by = :holder"
+                ),
+                {"holder": f"{socket.gethostname()}:{worker.pid}"},
+            ).all()
+        if not held:
+            worker.send_signal(signal.SIGCONT)
+        return list(held)
 
     with ExitStack() as stack:
         stack.callback(database.dispose)  # even when an assertion fails
@@ -232,27 +251,24 @@ def test_a_worker_killed_mid_sync_loses_and_repeats_nothing(
             # One sync each first; once one has finished, the rest arrive, so there is
             # always work in hand when the kill comes (however fast or slow the machine).
             list(pool.map(lambda c: c.submit(1), companies))
-            wait_for(lambda: progress()[0] >= 1, "a first sync to finish", timeout=180)
+            wait_for(lambda: finished() >= 1, "a first sync to finish", timeout=180)
             list(pool.map(lambda c: c.submit(SYNCS_PER_COMPANY - 1), companies))
         total = COMPANIES * SYNCS_PER_COMPANY
-        # Kill while syncs are in hand: some finished, and more holding a lease right now
-        # than one worker has threads, so the doomed worker is surely holding one.
-        wait_for(
-            lambda: (p := progress())[1] > WORKER_THREADS and p[0] < total,
-            "syncs under way in both workers",
-            timeout=120,
+        # Kill the doomed worker while it holds a sync: stopped first, so it cannot finish
+        # that sync between our look at the database and the kill.
+        held = wait_for(
+            lambda: frozen_holding_a_lease(doomed), "the doomed worker to hold a sync", 120
         )
+        at_kill = attempts(held)
         doomed.send_signal(signal.SIGKILL)
         doomed.wait()
-        finished_at_kill, leased_at_kill, _ = progress()
-        assert finished_at_kill < total, "every sync finished before the kill; nothing tested"
-        wait_for(lambda: progress()[0] == total, "every sync to finish", timeout=120)
+        assert finished() < total, "every sync finished before the kill; nothing tested"
+        wait_for(lambda: finished() == total, "every sync to finish", timeout=120)
         for company in companies:
             company.check_exactly_once()
-        with database.connect() as connection:
-            rerun = connection.scalar(text("SELECT count(*) FROM syncs WHERE attempts > 1"))
-    # The dead worker's syncs were taken up again by the survivor (not merely left alone).
-    assert leased_at_kill >= 1 and rerun >= 1, (leased_at_kill, rerun)
+        after = attempts(held)
+    # The syncs the dead worker held were claimed again by the survivor and finished.
+    assert all(after[s][0] > at_kill[s][0] and after[s][1] for s in held), (at_kill, after)
 
 
 def test_a_worker_on_rabbitmq_syncs_a_company(

@@ -1,5 +1,5 @@
-"""The reconciler's choices (what nobody is doing), lease renewal, the broker URL and the
-worker's refusals, on SQLite and PostgreSQL."""
+"""The reconciler's choices (what nobody is doing), lease renewal and the lease's token,
+the broker URL and the worker's refusals, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -28,6 +28,8 @@ from expense_sync.storage.models import (
     WebhookEvent,
 )
 from expense_sync.storage.uow import UnitOfWork
+from expense_sync.sync import engine
+from expense_sync.sync.engine import holder
 from expense_sync.sync.executor import make_broker
 from expense_sync.sync.reconciler import Unfinished, next_in_line, renew_leases, stale_work
 
@@ -51,10 +53,12 @@ def _sync(
     requested: datetime,
     lease: datetime | None = None,
     completed: datetime | None = None,
+    claimed_by: str | None = None,
+    attempts: int = 0,
 ) -> uuid.UUID:
     with UnitOfWork(runtime.session_factory) as uow:
         sync = Sync(company_id=company_id, requested=requested, lease_expires=lease,
-                    completed=completed)  # fmt: skip
+                    completed=completed, claimed_by=claimed_by, attempts=attempts)  # fmt: skip
         uow.session.add(sync)
         uow.commit()
         return sync.id
@@ -186,24 +190,57 @@ def test_a_finished_sync_wakes_the_next_in_line_and_only_then(runtime: Runtime) 
         assert next_in_line(uow.session, third) is None
 
 
-def test_renewal_extends_only_live_leases_of_unfinished_syncs(runtime: Runtime) -> None:
+def test_renewal_extends_only_live_leases_of_unfinished_syncs_this_process_claimed(
+    runtime: Runtime,
+) -> None:
     now = datetime.now(UTC)
     company_id = _company(runtime)
-    live = _sync(runtime, company_id, now, lease=now + timedelta(seconds=5))
-    expired = _sync(runtime, company_id, now, lease=now - timedelta(seconds=5))
+    soon, me = now + timedelta(seconds=5), holder()
+    live = _sync(runtime, company_id, now, lease=soon, claimed_by=me)
+    taken = _sync(runtime, company_id, now, lease=soon, claimed_by="elsewhere:1")
+    expired = _sync(runtime, company_id, now, lease=now - timedelta(seconds=5), claimed_by=me)
     free = _sync(runtime, company_id, now)
-    finished = _sync(runtime, company_id, now, lease=now + timedelta(seconds=5), completed=now)
+    finished = _sync(runtime, company_id, now, lease=soon, completed=now, claimed_by=me)
     until = now + timedelta(minutes=10)
     with UnitOfWork(runtime.session_factory) as uow:
-        renew_leases(uow.session, [live, expired, free, finished], until)
+        renew_leases(uow.session, [live, taken, expired, free, finished], until)
         uow.commit()
     with UnitOfWork(runtime.session_factory) as uow:
         leases = {s: uow.session.get_one(Sync, s).lease_expires for s in (live, expired, free)}
+        taken_lease = uow.session.get_one(Sync, taken).lease_expires
         finished_lease = uow.session.get_one(Sync, finished).lease_expires
     assert leases[live] == until
+    assert taken_lease == soon  # another worker claimed it since: its lease, not ours
     assert leases[expired] is not None and leases[expired] < now  # its worker is gone
     assert leases[free] is None
     assert finished_lease is not None and finished_lease < until
+
+
+def test_a_run_whose_sync_was_claimed_again_neither_closes_nor_retries_it(
+    runtime: Runtime,
+) -> None:
+    """A worker paused past its lease (its sync claimed since by another, attempt 2)
+    comes back with attempt 1: its outcome and its retry are refused, the lease stays the
+    new holder's; the new holder's own outcome closes the sync."""
+    now = datetime.now(UTC)
+    lease = now + timedelta(seconds=30)
+    sync_id = _sync(runtime, _company(runtime), now, lease=lease, claimed_by="b:2", attempts=2)
+
+    def state() -> tuple[datetime | None, datetime | None, str | None]:
+        with UnitOfWork(runtime.session_factory) as uow:
+            sync = uow.session.get_one(Sync, sync_id)
+            return sync.completed, sync.lease_expires, sync.exception_message
+
+    factory = runtime.session_factory
+    engine._finish(factory, sync_id, 1, {})
+    assert engine._retry_later(factory, sync_id, "books away", attempt=1).retry_in is None
+    assert state() == (None, lease, None)
+    assert engine._retry_later(factory, sync_id, "books away", attempt=2).retry_in is not None
+    completed, backoff, message = state()
+    assert completed is None and backoff is not None and backoff != lease
+    assert message is not None and message.startswith("books away (try 2")
+    engine._finish(factory, sync_id, 2, {})
+    assert state()[0] is not None and state()[1] is None
 
 
 def test_the_broker_url_picks_the_broker_or_says_what_is_accepted() -> None:

@@ -242,6 +242,8 @@ class Sync(Base):
 
     ``lease_expires`` is the company lease: while it is in the future, the sync belongs to
     the worker that set it; the reconciler hands syncs with an expired lease out again.
+    ``attempts`` counts the claims and is the lease's token (``sync.lease``);
+    ``claimed_by`` names the process (host:pid) that made the latest claim.
     """
 
     __tablename__ = "syncs"
@@ -257,6 +259,7 @@ class Sync(Base):
     completed: Mapped[datetime | None] = mapped_column(UTCDateTime)
     lease_expires: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
 
     __table_args__ = (Index("ix_syncs_company_requested", "company_id", "requested"),)
 

@@ -4,10 +4,12 @@
    sync of its company holds a live lease or was requested before it (so an update is
    posted after the create it corrects). The lease is a timestamp on the row
    (``Settings.sync_lease_seconds``); a worker that dies lets it expire and the
-   reconciler hands the sync out again. A sync that has to wait is not polled: the run
-   that finishes the one before it wakes it (``sync.executor``), and the reconciler is
-   the safety net. A sync waiting for its backoff keeps its lease until the next try, so
-   the reconciler leaves it alone.
+   reconciler hands the sync out again. Each claim counts an attempt, and the count is
+   the lease's token: a run closes or retries its sync only if no later claim took it
+   over (a worker paused past its lease leaves the outcome to the new holder). A sync
+   that has to wait is not polled: the run that finishes the one before it wakes it
+   (``sync.executor``), and the reconciler is the safety net. A sync waiting for its
+   backoff keeps its lease until the next try, so the reconciler leaves it alone.
 2. **Validate & map** every item against the books as they are now (read through the
    connector, not the cache) and the company configuration. Failures are per item.
 3. **Exactly once.** Items about to be read and written are marked ``Pushing`` in the
@@ -23,6 +25,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -85,6 +89,7 @@ class Item(NamedTuple):
 class Work:
     """What one run of a sync holds in memory between its database transactions."""
 
+    attempt: int  # the claim's, the lease's token
     books: LedgerSession
     transaction_types: tuple[str, ...]
     batch_size: int
@@ -124,12 +129,12 @@ def _run(session_factory: sessionmaker[Session], settings: Settings, sync_id: uu
         for row_id, result in _post_exactly_once(claimed.books, postings, claimed.batch_size):
             outcomes[row_id] = result
     except RetriableConnectorError as error:
-        return _retry_later(session_factory, sync_id, error.message)
+        return _retry_later(session_factory, sync_id, error.message, attempt=claimed.attempt)
     except ConnectorError as error:
         message = f"The books could not be used: {error.message}"
         for item in claimed.items:
             outcomes.setdefault(item.row_id, ("PushError", message, "push"))
-    _finish(session_factory, sync_id, outcomes)
+    _finish(session_factory, sync_id, claimed.attempt, outcomes)
     return Outcome()
 
 
@@ -184,6 +189,8 @@ def _claim(
         sync.lease_expires = now + timedelta(seconds=settings.sync_lease_seconds)
         sync.started = sync.started or now
         sync.attempts += 1
+        sync.claimed_by = holder()
+        attempt = sync.attempts
         connection = find_accounting_connection(session, sync.company_id)
         if connection is None:
             reason, message = _why_no_books(session, sync.company_id)
@@ -206,6 +213,7 @@ def _claim(
     # the one writer) and so kept every other writer waiting.
     with UnitOfWork(session_factory) as uow:
         return Work(
+            attempt=attempt,
             books=open_books(uow.session, settings, connection),
             transaction_types=manifest.transaction_types,
             batch_size=manifest.batch_size,
@@ -357,10 +365,14 @@ def _retry_later(
     sync_id: uuid.UUID,
     message: str,
     final_code: int | None = None,
+    attempt: int | None = None,
 ) -> Outcome:
     """Free the lease and try again after a backoff; after the last try, fail every item
-    still open with ``message`` (and the sync with ``final_code``, if given)."""
+    still open with ``message`` (and the sync with ``final_code``, if given). Given the
+    ``attempt`` that claimed the sync, only if no later claim took it over."""
     with UnitOfWork(session_factory) as uow:
+        if attempt is not None and not _still_held(uow.session, sync_id, attempt):
+            return Outcome()
         sync = uow.session.get(Sync, sync_id)
         if sync is None or sync.completed is not None:
             return Outcome()
@@ -387,13 +399,37 @@ def _retry_later(
 def _finish(
     session_factory: sessionmaker[Session],
     sync_id: uuid.UUID,
+    attempt: int,
     outcomes: dict[uuid.UUID, ItemOutcome],
 ) -> None:
     with UnitOfWork(session_factory) as uow:
+        if not _still_held(uow.session, sync_id, attempt):
+            return
         sync = uow.session.get(Sync, sync_id)
         assert sync is not None
         _close(uow.session, sync, datetime.now(UTC), outcomes)
         uow.commit()
+
+
+def holder() -> str:
+    """This process, as ``Sync.claimed_by`` names it: host and process id."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _still_held(session: Session, sync_id: uuid.UUID, attempt: int) -> bool:
+    """Whether the unfinished sync's latest claim is still ``attempt``. The first
+    statement of the transaction that closes or retries the sync: it writes the row (the
+    lease is freed), so no claim can slip in before that transaction commits."""
+    freed = session.execute(
+        update(Sync)
+        .where(Sync.id == sync_id, Sync.attempts == attempt, Sync.completed.is_(None))
+        .values(lease_expires=None)
+        .execution_options(synchronize_session=False)
+    )
+    if freed.rowcount == 1:  # type: ignore[attr-defined]
+        return True
+    log.warning("sync %s: claimed again (or finished) since try %d; left to that", sync_id, attempt)
+    return False
 
 
 def _close(

@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from expense_sync.services import attachments, manage_data, push, webhook_events
 from expense_sync.storage.models import PullOperation, PushOperation, Sync
 from expense_sync.storage.uow import UnitOfWork
+from expense_sync.sync import engine
 
 log = logging.getLogger("expense_sync.reconciler")
 
@@ -173,11 +174,17 @@ def next_in_line(session: Session, sync_id: uuid.UUID) -> uuid.UUID | None:
 
 
 def renew_leases(session: Session, sync_ids: list[uuid.UUID], until: datetime) -> None:
-    """Extend the live leases of unfinished syncs this process is running."""
+    """Extend the live leases of unfinished syncs this process is running, unless another
+    process has claimed them since."""
     now = datetime.now(UTC)
     session.execute(
         update(Sync)
-        .where(Sync.id.in_(sync_ids), Sync.completed.is_(None), Sync.lease_expires > now)
+        .where(
+            Sync.id.in_(sync_ids),
+            Sync.completed.is_(None),
+            Sync.lease_expires > now,
+            Sync.claimed_by == engine.holder(),
+        )
         .values(lease_expires=until)
     )
 
