@@ -136,10 +136,10 @@ class PushModel:
                 "availableBalance",
             }
         )
-        unknown = [
+        unknown = [  # a null one says nothing, so it is let through
             Problem(name, f"{name} is not a field of {self.data_type}; remove it.", "push-model")
-            for name in record
-            if name not in known
+            for name, value in record.items()
+            if name not in known and value is not None
         ]
         return unknown + check_fields(self.fields, record, "")
 

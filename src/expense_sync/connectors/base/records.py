@@ -22,8 +22,12 @@ ADDRESS = FieldRule(
 )
 
 
-def contact_fields(name_field: str, display: str) -> tuple[FieldRule, ...]:
-    return (
+def contact_fields(
+    name_field: str, display: str, omitted: tuple[str, ...] = ()
+) -> tuple[FieldRule, ...]:
+    """A supplier's or customer's fields, less the ``omitted`` ones its platform cannot
+    store."""
+    every = (
         FieldRule(name_field, display, required=True, max_length=200),
         FieldRule("contactName", "Contact name", max_length=200),
         FieldRule(
@@ -40,12 +44,14 @@ def contact_fields(name_field: str, display: str) -> tuple[FieldRule, ...]:
         FieldRule("status", "Status", choices=("Active", "Archived")),
         ADDRESS,
     )
+    return tuple(rule for rule in every if rule.name not in omitted)
 
 
 def standard_push_models(
-    account_name_rule: FieldRule, bank_name_rule: FieldRule
+    account_name_rule: FieldRule, bank_name_rule: FieldRule, contact_omits: tuple[str, ...] = ()
 ) -> dict[str, PushModel]:
-    """The four writable data types; a connector supplies how it names accounts."""
+    """The four writable data types; a connector supplies how it names accounts, and
+    which supplier and customer fields it cannot store."""
     return {
         "chartOfAccounts": PushModel(
             "chartOfAccounts",
@@ -73,6 +79,10 @@ def standard_push_models(
                 FieldRule("iBan", "IBAN", max_length=34),
             ),
         ),
-        "suppliers": PushModel("suppliers", "Supplier", contact_fields("supplierName", "Name")),
-        "customers": PushModel("customers", "Customer", contact_fields("customerName", "Name")),
+        "suppliers": PushModel(
+            "suppliers", "Supplier", contact_fields("supplierName", "Name", contact_omits)
+        ),
+        "customers": PushModel(
+            "customers", "Customer", contact_fields("customerName", "Name", contact_omits)
+        ),
     }

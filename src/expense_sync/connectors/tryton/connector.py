@@ -25,6 +25,7 @@ from expense_sync.connectors.base import (
 )
 from expense_sync.connectors.base.records import standard_push_models
 from expense_sync.connectors.tryton.client import TrytonClient
+from expense_sync.connectors.tryton.parties import NOT_STORED
 from expense_sync.connectors.tryton.session import TrytonSession
 
 TRYTON_MANIFEST = PlatformManifest(
@@ -55,6 +56,7 @@ PUSH_MODELS = standard_push_models(
         description="Used as the account's name when name is not given.",
     ),
     FieldRule("accountName", "Account name", required=True, max_length=100),
+    contact_omits=NOT_STORED,
 )
 REQUIRED = ("url", "database", "username", "password")
 

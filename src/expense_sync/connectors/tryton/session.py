@@ -4,7 +4,7 @@
 | --- | --- |
 | chartOfAccounts | ``account.account`` of the company (type from its top-level ancestor) |
 | bankAccounts | accounts whose type is cash, or whose note marks a bank or card account |
-| suppliers / customers | ``party.party`` in the party category "Supplier" / "Customer" |
+| suppliers / customers | ``party.party`` of the category "Supplier" / "Customer" (``parties.py``) |
 | taxRates | ``account.tax`` (percentage rates) |
 | trackingCategories | ``analytic_account.account`` |
 | company | ``company.company`` |
@@ -23,14 +23,10 @@ from typing import Any
 from expense_sync.connectors.base import Document, Posted, Posting, Record, ValidationConnectorError
 from expense_sync.connectors.tryton.client import TrytonClient
 from expense_sync.connectors.tryton.ledger import TrytonLedger
+from expense_sync.connectors.tryton.parties import CATEGORY, KEY_PREFIX, Parties
 
-KEY_PREFIX = "expense-sync-key: "
 DOCUMENT_PREFIX = "expense-sync-document: "
 BANK_MARK = "bank-account-type: "
-CATEGORY = {"suppliers": "Supplier", "customers": "Customer"}
-NAME_FIELD = {"suppliers": "supplierName", "customers": "customerName"}
-PARTY_FIELDS = ["name", "email", "phone", "active"]
-MECHANISMS = {"emailAddress": "email", "phone": "phone"}  # record field: Tryton's type
 ROOT_WORDS = (
     ("Revenue", "Income"),
     ("Expense", "Expense"),
@@ -45,6 +41,7 @@ class TrytonSession:
         self.client = client
         self.company_id = company_id
         self.ledger = TrytonLedger(client, company_id)
+        self.parties = Parties(client)
 
     def check(self) -> None:
         self.client.login()
@@ -59,7 +56,7 @@ class TrytonSession:
             currency = self._currency()
             return [_bank_account(a, currency) for a, _ in self._accounts() if _bank_type(a)]
         if data_type in CATEGORY:
-            return [self._party(p, data_type) for p in self._parties(data_type)]
+            return self.parties.read(data_type)
         if data_type == "taxRates":
             taxes = self.client.call(
                 "account.tax", "search_read", [], 0, None, None, ["name", "rate", "type"]
@@ -91,42 +88,6 @@ class TrytonSession:
                 top = by_id[top["parent"]]
             result.append((row, _kind(top["name"])))
         return result
-
-    def _parties(self, data_type: str) -> list[dict[str, Any]]:
-        return list(
-            self.client.call(
-                "party.party",
-                "search_read",
-                _party_domain(data_type),
-                0,
-                None,
-                [["id", "ASC"]],
-                PARTY_FIELDS,
-            )
-        )
-
-    def _stored_parties(self, data_type: str, ids: list[int]) -> list[Record]:
-        """The parties ``ids`` as records, in that order: a read-back of only what was
-        written, not of every party the books hold."""
-        rows = self.client.call("party.party", "read", ids, PARTY_FIELDS)
-        by_id = {row["id"]: self._party(row, data_type) for row in rows}
-        return [by_id[i] for i in ids]
-
-    @staticmethod
-    def _party(row: dict[str, Any], data_type: str) -> Record:
-        return {
-            "id": str(row["id"]),
-            NAME_FIELD[data_type]: row["name"],
-            "contactName": None,
-            "emailAddress": row.get("email") or None,
-            "phone": row.get("phone") or None,
-            "registrationNumber": None,
-            "taxNumber": None,
-            "defaultCurrency": None,
-            "status": "Active" if row.get("active", True) else "Archived",
-            "addresses": [],
-            "metadata": {"isDeleted": False},
-        }
 
     def _tracking(self) -> list[Record]:
         rows = self.client.call(
@@ -173,11 +134,11 @@ class TrytonSession:
             if data_type in ("chartOfAccounts", "bankAccounts"):
                 landed = self._create_accounts(data_type, records, key)
             elif data_type in CATEGORY:
-                landed = self._create_parties(data_type, records, key)
+                landed = self.parties.create(data_type, records, key)
             else:
                 raise ValidationConnectorError(f"Tryton cannot create {data_type}.")
         if data_type in CATEGORY:
-            return self._stored_parties(data_type, landed)
+            return self.parties.read(data_type, landed)
         stored = {r["id"]: r for r in self.read(data_type)}
         return [stored[str(i)] for i in landed]
 
@@ -254,78 +215,12 @@ class TrytonSession:
             )
         return list(self.client.call("account.account", "create", values))
 
-    def _create_parties(self, data_type: str, records: list[Record], key: str | None) -> list[int]:
-        category = self._category(CATEGORY[data_type])
-        values = []
-        for index, record in enumerate(records):
-            party: dict[str, Any] = {
-                "name": record[NAME_FIELD[data_type]],
-                "categories": [["add", [category]]],
-                "active": record.get("status", "Active") != "Archived",
-            }
-            mechanisms = [
-                {"type": kind, "value": record[field]}
-                for field, kind in MECHANISMS.items()
-                if record.get(field)
-            ]
-            if mechanisms:
-                party["contact_mechanisms"] = [["create", mechanisms]]
-            if key:
-                party["identifiers"] = [["create", [{"code": f"{KEY_PREFIX}{key}/{index}"}]]]
-            values.append(party)
-        return list(self.client.call("party.party", "create", values))
-
-    def _category(self, name: str) -> int:
-        found = self.client.call("party.category", "search", [["name", "=", name]], 0, 1, None)
-        if found:
-            return int(found[0])
-        return int(self.client.call("party.category", "create", [{"name": name}])[0])
-
     def update(self, data_type: str, record_id: str, record: Record) -> Record:
         if data_type not in CATEGORY or not record_id.isdigit():
             raise ValidationConnectorError(f"No {data_type[:-1]} {record_id} in Tryton.")
-        party_id = int(record_id)
-        domain = [["id", "=", party_id], *_party_domain(data_type)]
-        if not self.client.call("party.party", "search", domain, 0, 1, None):
-            raise ValidationConnectorError(f"No {data_type[:-1]} {record_id} in Tryton.")
-        self.client.call(
-            "party.party",
-            "write",
-            [party_id],
-            {
-                "name": record[NAME_FIELD[data_type]],
-                "active": record.get("status", "Active") != "Archived",
-                "contact_mechanisms": self._mechanism_changes(party_id, record),
-            },
-        )
-        (stored,) = self._stored_parties(data_type, [party_id])
+        self.parties.update(data_type, int(record_id), record)
+        (stored,) = self.parties.read(data_type, [int(record_id)])
         return stored
-
-    def _mechanism_changes(self, party_id: int, record: Record) -> list[list[Any]]:
-        """The party's email and phone made what ``record`` says, as the One2Many actions
-        of one write. An update replaces the record, as Beancount's does: an email or
-        phone left out is removed, one sent replaces the first of its type (the one the
-        party shows), and the party's other contact mechanisms are left alone."""
-        current = self.client.call(
-            "party.contact_mechanism",
-            "search_read",
-            [["party", "=", party_id], ["type", "in", list(MECHANISMS.values())]],
-            0,
-            None,
-            [["sequence", "ASC"], ["id", "ASC"]],
-            ["type"],
-        )
-        changes: list[list[Any]] = []
-        for field, kind in MECHANISMS.items():
-            ids = [row["id"] for row in current if row["type"] == kind]
-            value = record.get(field)
-            if value and ids:
-                changes.append(["write", ids[:1], {"value": value}])
-            elif value:
-                changes.append(["create", [{"type": kind, "value": value}]])
-            elif ids:  # every one of them, or the party would still show the next
-                changes.append(["delete", ids])
-        return changes
 
     # -- postings ------------------------------------------------------------------------
 
@@ -371,11 +266,6 @@ class TrytonSession:
             ],
         )
         return f"ir.attachment,{created}"
-
-
-def _party_domain(data_type: str) -> list[Any]:
-    """Every party of the data type's category, archived ones included."""
-    return [["categories.name", "=", CATEGORY[data_type]], ["active", "in", [True, False]]]
 
 
 def _account(row: dict[str, Any], kind: str, currency: str) -> Record:
