@@ -129,8 +129,9 @@ class TrytonSession:
     def create(
         self, data_type: str, records: list[Record], *, key: str | None = None
     ) -> list[Record]:
-        landed = self._written_with(data_type, key) if key else []
-        if not landed:
+        found = self._written_with(data_type, key) if key else []  # by an earlier try
+        landed = found
+        if not found:
             if data_type in ("chartOfAccounts", "bankAccounts"):
                 landed = self._create_accounts(data_type, records, key)
             elif data_type in CATEGORY:
@@ -138,7 +139,7 @@ class TrytonSession:
             else:
                 raise ValidationConnectorError(f"Tryton cannot create {data_type}.")
         if data_type in CATEGORY:
-            return self.parties.read(data_type, landed)
+            return self.parties.read(data_type, landed, just_created=not found)
         stored = {r["id"]: r for r in self.read(data_type)}
         return [stored[str(i)] for i in landed]
 
