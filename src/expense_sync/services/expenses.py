@@ -35,7 +35,9 @@ from expense_sync.services.books import find_accounting_connection
 from expense_sync.services.cached_data import records_by_type
 from expense_sync.services.companies import owned_company_id
 from expense_sync.storage.bulk import insert_rows
+from expense_sync.storage.locks import lock_row
 from expense_sync.storage.models import (
+    Company,
     ExpenseConfiguration,
     ExpenseDataset,
     ExpenseTransaction,
@@ -71,13 +73,12 @@ def submit(
 ) -> Sync:
     """Store the transactions and queue their sync; ``transaction_id`` for a PUT."""
     owned_company_id(session, client_id, company_id)
-    stored = _accept(session, client_id, company_id, kind, body, transaction_id)
+    stored = _accept(session, company_id, kind, body, transaction_id)
     return _queue_sync(session, company_id, stored, on_commit, enqueue)
 
 
 def _accept(
     session: Session,
-    client_id: uuid.UUID,
     company_id: uuid.UUID,
     kind: str,
     body: Any,
@@ -107,7 +108,7 @@ def _accept(
         prefix = f"[{index}]" if many else ""
         problems += check_references(with_defaults(transaction, defaults), references, prefix)
     _raise_if(problems, field)
-    owned_company_id(session, client_id, company_id, for_update=True)  # one at a time from here
+    lock_row(session, Company, company_id)  # one request at a time from here
     return _store(session, company_id, kind, transactions, bodies, replace=not many)
 
 
@@ -163,7 +164,7 @@ def create_dataset(
         raise InvalidRequest.for_field(
             "items", 'Send {"items": [...]}: a list of 1 to 50 expense transactions.'
         )
-    stored = _accept(session, client_id, company_id, "expense", body["items"], None, field="items")
+    stored = _accept(session, company_id, "expense", body["items"], None, field="items")
     dataset = ExpenseDataset(
         company_id=company_id, items=[[str(row_id), revision] for row_id, revision in stored]
     )

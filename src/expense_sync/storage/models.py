@@ -242,7 +242,7 @@ class Sync(Base):
 
     ``lease_expires`` is the company lease: while it is in the future, the sync belongs to
     the worker that set it; the reconciler hands syncs with an expired lease out again.
-    ``attempts`` counts the claims and is the lease's token (``sync.lease``);
+    ``attempts`` counts the claims and is the lease's token (``sync.engine``);
     ``claimed_by`` names the process (host:pid) that made the latest claim.
     """
 
