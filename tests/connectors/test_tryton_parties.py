@@ -10,21 +10,17 @@ from typing import Any, cast
 
 import pytest
 
-from expense_sync.connectors.base import LinkContext, LinkedBooks, ValidationConnectorError
-from expense_sync.connectors.tryton import TrytonConnector
+from expense_sync.connectors.base import ValidationConnectorError
 from expense_sync.connectors.tryton.connector import PUSH_MODELS
 from expense_sync.connectors.tryton.session import TrytonSession
-from tests.tryton_server import TrytonServer
+from tests.tryton_server import TrytonServer, linked_session
 
 
 @pytest.fixture
 def books(tryton: TrytonServer, tmp_path: Path) -> TrytonSession:
     """Books whose server lists two countries and a region, as one that has loaded
     countries (``trytond_import_countries``) does."""
-    connector = TrytonConnector()
-    context = LinkContext(uuid.uuid4(), uuid.uuid4(), tmp_path, tmp_path, "Tryton Co")
-    linked = connector.authorize(context, tryton.fields)
-    session = connector.open(LinkedBooks(linked.connection_info, linked.secrets, tmp_path))
+    session = linked_session(tryton, tmp_path)
     call = session.client.call
     countries = [{"name": "United Kingdom", "code": "GB"}, {"name": "United States", "code": "US"}]
     gb, us = call("country.country", "create", countries)

@@ -149,9 +149,20 @@ class Parties:
         """Make the party what ``record`` says. An update replaces the record, as
         Beancount's does: an email, phone or address left out is removed (an address is
         archived, since invoices may point at it)."""
-        domain = [["id", "=", party_id], *_domain(data_type)]
-        if not self.client.call("party.party", "search", domain, 0, 1, None):
+        # One call finds the party and its active addresses and contact mechanisms, in
+        # Tryton's order (the one the party shows them in).
+        found = self.client.call("party.party", "search_read",
+                                 [["id", "=", party_id], *_domain(data_type)], 0, 1, None,
+                                 ["addresses", "contact_mechanisms"])  # fmt: skip
+        if not found:
             raise ValidationConnectorError(f"No {data_type[:-1]} {party_id} in Tryton.")
+        current = found[0]
+        mechanisms = current["contact_mechanisms"]
+        kinds = (
+            self.client.call("party.contact_mechanism", "read", mechanisms, ["type"])
+            if mechanisms
+            else []
+        )
         (addresses,) = self._address_values([record])
         self.client.call(
             "party.party",
@@ -160,8 +171,8 @@ class Parties:
             {
                 "name": record[NAME_FIELD[data_type]],
                 "active": record.get("status", "Active") != "Archived",
-                "contact_mechanisms": self._mechanism_changes(party_id, record),
-                "addresses": self._address_changes(party_id, addresses),
+                "contact_mechanisms": _mechanism_changes(kinds, record),
+                "addresses": _address_changes(current["addresses"], addresses),
             },
         )
 
@@ -171,63 +182,19 @@ class Parties:
             return int(found[0])
         return int(self.client.call("party.category", "create", [{"name": name}])[0])
 
-    def _mechanism_changes(self, party_id: int, record: Record) -> list[list[Any]]:
-        """The party's email and phone (and the contact's name on them) made what
-        ``record`` says, as the One2Many actions of one write: one sent replaces the first
-        of its type (the one the party shows), one left out is removed, and the party's
-        other contact mechanisms are left alone."""
-        current = self.client.call(
-            "party.contact_mechanism",
-            "search_read",
-            [["party", "=", party_id], ["type", "in", list(MECHANISMS.values())]],
-            0,
-            None,
-            [["sequence", "ASC"], ["id", "ASC"]],
-            ["type"],
-        )
-        changes: list[list[Any]] = []
-        for (field, kind), name in zip(MECHANISMS.items(), _names(record), strict=True):
-            ids = [row["id"] for row in current if row["type"] == kind]
-            value = record.get(field)
-            if value and ids:
-                changes.append(["write", ids[:1], {"value": value, "name": name}])
-            elif value:
-                changes.append(["create", [{"type": kind, "value": value, "name": name}]])
-            elif ids:  # every one of them, or the party would still show the next
-                changes.append(["delete", ids])
-        return changes
-
-    def _address_changes(self, party_id: int, addresses: list[dict[str, Any]]) -> list[list[Any]]:
-        """The party's active addresses rewritten in order, extra ones created, and the
-        ones left over archived."""
-        current = self.client.call("party.address", "search", [["party", "=", party_id]], 0,
-                                   None, [["sequence", "ASC"], ["id", "ASC"]])  # fmt: skip
-        changes: list[list[Any]] = [
-            ["write", [address_id], values]
-            for address_id, values in zip(current, addresses, strict=False)
-        ]
-        if len(addresses) > len(current):
-            changes.append(["create", addresses[len(current) :]])
-        if len(current) > len(addresses):
-            changes.append(["write", current[len(addresses) :], {"active": False}])
-        return changes
-
     def _address_values(self, records: list[Record]) -> list[list[dict[str, Any]]]:
         """Each record's addresses as ``party.address`` values; countries and regions are
         looked up in the books, in one call each for all the records."""
         sent = [record.get("addresses") or [] for record in records]
-        countries = self._countries({a["country"] for each in sent for a in each
-                                     if a.get("country")})  # fmt: skip
-        regions = self._regions({(countries[a["country"].lower()], a["region"]) for each in sent
-                                 for a in each if a.get("region") and a.get("country")
-                                 and a["country"].lower() in countries})  # fmt: skip
-        result = []
-        for each in sent:
-            values = []
-            for index, address in enumerate(each):
-                values.append(self._address(address, f"addresses[{index}]", countries, regions))
-            result.append(values)
-        return result
+        every = [address for each in sent for address in each]
+        countries = self._countries({a["country"] for a in every if a.get("country")})
+        with_regions = {countries.get(a["country"].lower()) for a in every
+                        if a.get("region") and a.get("country")}  # fmt: skip
+        regions = self._regions({country for country in with_regions if country is not None})
+        return [
+            [self._address(a, f"addresses[{i}]", countries, regions) for i, a in enumerate(each)]
+            for each in sent
+        ]
 
     def _address(
         self,
@@ -297,15 +264,15 @@ class Parties:
                     found[label.lower()] = row["id"]
         return found
 
-    def _regions(self, wanted: set[tuple[int, str]]) -> dict[tuple[int, str], int]:
-        """Subdivision ids by (country id, lower-cased name, code or code without its
-        country prefix)."""
-        if not wanted:
+    def _regions(self, countries: set[int]) -> dict[tuple[int, str], int]:
+        """The subdivisions of ``countries`` by (country id, lower-cased name, code or code
+        without its country prefix)."""
+        if not countries:
             return {}
         rows = self.client.call(
             "country.subdivision",
             "search_read",
-            [["country", "in", sorted({country for country, _ in wanted})]],
+            [["country", "in", sorted(countries)]],
             0, None, None, ["country", "name", "code"],
         )  # fmt: skip
         found = {}
@@ -325,6 +292,38 @@ def _contact_fields(shown: dict[str, tuple[str, str | None]]) -> Record:
         "emailAddress": email[0] if email else None,
         "phone": phone[0] if phone else None,
     }
+
+
+def _mechanism_changes(current: list[dict[str, Any]], record: Record) -> list[list[Any]]:
+    """The party's email and phone (and the contact's name on them) made what ``record``
+    says, as the One2Many actions of one write, given its contact mechanisms in order
+    (id and type): one sent replaces the first of its type (the one the party shows), one
+    left out is removed, and the party's other contact mechanisms are left alone."""
+    changes: list[list[Any]] = []
+    for (field, kind), name in zip(MECHANISMS.items(), _names(record), strict=True):
+        ids = [row["id"] for row in current if row["type"] == kind]
+        value = record.get(field)
+        if value and ids:
+            changes.append(["write", ids[:1], {"value": value, "name": name}])
+        elif value:
+            changes.append(["create", [{"type": kind, "value": value, "name": name}]])
+        elif ids:  # every one of them, or the party would still show the next
+            changes.append(["delete", ids])
+    return changes
+
+
+def _address_changes(current: list[int], addresses: list[dict[str, Any]]) -> list[list[Any]]:
+    """The party's active addresses (``current``, in order) rewritten with ``addresses``,
+    extra ones created, and the ones left over archived."""
+    changes: list[list[Any]] = [
+        ["write", [address_id], values]
+        for address_id, values in zip(current, addresses, strict=False)
+    ]
+    if len(addresses) > len(current):
+        changes.append(["create", addresses[len(current) :]])
+    if len(current) > len(addresses):
+        changes.append(["write", current[len(addresses) :], {"active": False}])
+    return changes
 
 
 def _domain(data_type: str) -> list[Any]:
