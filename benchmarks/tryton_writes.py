@@ -29,7 +29,7 @@ from pathlib import Path
 from tests.tryton_server import build_sqlite_template, linked_session, running_tryton
 
 from expense_sync.connectors.tryton.client import TrytonClient
-from expense_sync.connectors.tryton.session import KEY_PREFIX
+from expense_sync.connectors.tryton.parties import KEY_PREFIX
 
 
 def main() -> None:

@@ -12,7 +12,7 @@ from expense_sync.connectors.base import Connector, LedgerSession, LinkedBooks
 from expense_sync.connectors.catalog import PARTNER_EXPENSE_MANIFEST, connector_for
 from expense_sync.domain.connections import ConnectionStatus
 from expense_sync.domain.errors import InvalidRequest, Unprocessable
-from expense_sync.services.companies import get_company
+from expense_sync.services.companies import owned_company_id
 from expense_sync.services.connections import get_connection
 from expense_sync.services.secrets import SecretBox
 from expense_sync.storage.models import Client, Company, Connection
@@ -22,12 +22,12 @@ def accounting_connection(
     session: Session, client_id: uuid.UUID, company_id: uuid.UUID
 ) -> Connection:
     """The company's linked accounting connection, or a 4xx saying how to get one."""
-    company = get_company(session, client_id, company_id)
-    connection = find_accounting_connection(session, company.id)
+    owned_company_id(session, client_id, company_id)  # one query: no relations loaded
+    connection = find_accounting_connection(session, company_id)
     if connection is None:
         raise Unprocessable(
             "The company has no linked accounting connection: create one with POST "
-            f"/companies/{company.id}/connections and link it first."
+            f"/companies/{company_id}/connections and link it first."
         )
     return connection
 

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Text, cast, delete, select, update
+from sqlalchemy import Text, cast, delete, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from expense_sync.config import Settings
-from expense_sync.connectors.base import ConnectorError, RetriableConnectorError
+from expense_sync.connectors.base import ConnectorError, LedgerSession, RetriableConnectorError
 from expense_sync.domain.errors import InvalidRequest
 from expense_sync.services.books import accounting_connection, linked_connection, open_books
 from expense_sync.services.companies import get_company_row, list_operations, owned_company_id
@@ -77,7 +77,9 @@ def _queue(
             f"Unknown or unsupported data type '{data_type}'. {manifest.name} provides: "
             f"{', '.join(manifest.reads)}.",
         )
+    operation_id = uuid.uuid4()  # known now: the inserts go in one batch at commit
     operation = PullOperation(
+        id=operation_id,
         company_id=connection.company_id,
         connection_id=connection.id,
         data_type=data_type,
@@ -85,8 +87,6 @@ def _queue(
         progress=0,
     )
     session.add(operation)
-    session.flush()
-    operation_id = operation.id
     on_commit(lambda: enqueue(operation_id))
     return operation
 
@@ -98,71 +98,152 @@ def queue_all(
     on_commit: Callable[[Callable[[], None]], None],
     enqueue: Callable[[uuid.UUID], None],
 ) -> list[PullOperation]:
+    """A pull operation for each data type the connection reads, and one job for them
+    all: the job that runs a pull takes every pull of its connection that is waiting."""
     connection = accounting_connection(session, client_id, company_id)
-    return [
-        _queue(session, connection, data_type, on_commit, enqueue)
+    signals: list[Callable[[], None]] = []
+    pulls = [
+        _queue(session, connection, data_type, signals.append, enqueue)
         for data_type in manifest_of(connection).reads
     ]
+    if signals:  # the others ride along; the reconciler resends any left behind
+        on_commit(signals[0])
+    return pulls
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """The pulls one run took: its own, and those of the same connection waiting then."""
+
+    connection_id: uuid.UUID
+    pulls: dict[uuid.UUID, str]  # pull id -> data type
+
+    def ids_of(self, data_types: Iterable[str]) -> list[uuid.UUID]:
+        wanted = set(data_types)
+        return [pull_id for pull_id, data_type in self.pulls.items() if data_type in wanted]
 
 
 def run_pull(
     session_factory: sessionmaker[Session], settings: Settings, pull_id: uuid.UUID
 ) -> Outcome:
-    """Run the pull once; the outcome says whether (and when) to run it again."""
+    """Run the pull, and every other pull of its connection that is due, once; the
+    outcome says whether (and when) to run it again."""
     return run_guarded(
         log,
         "pull",
         pull_id,
         lambda: _run_pull(session_factory, settings, pull_id),
-        lambda message: _retry_later(session_factory, pull_id, message, "InternalError"),
+        lambda message: _retry_later(session_factory, [pull_id], message, "InternalError"),
     )
+
+
+def _claim(session: Session, pull_id: uuid.UUID, now: datetime) -> _Batch | None:
+    """Mark this pull, and the connection's other pulls that are queued and due, as
+    Fetching. This pull is taken whatever its state short of finished (a run that died
+    left it Fetching); the others only if nobody has them, so a refresh of every data
+    type reads the books once and stores them in one transaction."""
+    fetching = {"status": "Fetching", "progress": 10}
+    own = session.execute(
+        update(PullOperation)
+        .where(PullOperation.id == pull_id, PullOperation.status.not_in(FINISHED))
+        .values(fetching)
+        .returning(PullOperation.connection_id, PullOperation.data_type)
+        .execution_options(synchronize_session=False)
+    ).one_or_none()
+    if own is None:  # gone, or finished already
+        return None
+    others = session.execute(
+        update(PullOperation)
+        .where(
+            PullOperation.connection_id == own.connection_id,
+            PullOperation.status == "Queued",
+            or_(PullOperation.next_attempt.is_(None), PullOperation.next_attempt <= now),
+        )
+        .values(fetching)
+        .returning(PullOperation.id, PullOperation.data_type)
+        .execution_options(synchronize_session=False)
+    ).all()
+    return _Batch(own.connection_id, {pull_id: own.data_type, **dict(others)})
 
 
 def _run_pull(
     session_factory: sessionmaker[Session], settings: Settings, pull_id: uuid.UUID
 ) -> Outcome:
-    try:
-        with UnitOfWork(session_factory) as uow:
-            started = uow.session.execute(  # one statement: claim it, and say what to read
-                update(PullOperation)
-                .where(PullOperation.id == pull_id, PullOperation.status.not_in(FINISHED))
-                .values(status="Fetching", progress=10)
-                .returning(PullOperation.connection_id, PullOperation.data_type)
-                .execution_options(synchronize_session=False)
-            ).one_or_none()
-            if started is None:  # gone, or finished already
-                return Outcome()
-            connection = uow.session.get(Connection, started.connection_id)
-            assert connection is not None
+    failed: ConnectorError | None = None
+    with UnitOfWork(session_factory) as uow:
+        batch = _claim(uow.session, pull_id, datetime.now(UTC))
+        if batch is None:
+            return Outcome()
+        connection = uow.session.get(Connection, batch.connection_id)
+        assert connection is not None
+        try:
             books = open_books(uow.session, settings, connection)
-            uow.commit()
-        records = books.read(started.data_type)
-    except RetriableConnectorError as error:
-        return _retry_later(session_factory, pull_id, error.message)
-    except ConnectorError as error:
-        _finish(session_factory, pull_id, "FetchError", error.message)
-        return Outcome()
-    _store(session_factory, pull_id, started.connection_id, started.data_type, records)
+        except ConnectorError as error:
+            failed = error
+        uow.commit()  # the claim stands either way: the failure is recorded on every pull
+    if failed is not None:
+        return _failed(session_factory, list(batch.pulls), failed)
+    try:
+        return _read_and_store(session_factory, batch, books)
+    except Exception as error:  # a bug or the database: every pull of the batch retries
+        log.exception("pulls %s failed unexpectedly", list(batch.pulls))
+        return _retry_later(
+            session_factory, list(batch.pulls), f"{type(error).__name__}: {error}", "InternalError"
+        )
+
+
+def _read_and_store(
+    session_factory: sessionmaker[Session], batch: _Batch, books: LedgerSession
+) -> Outcome:
+    records: dict[str, list[dict[str, Any]]] = {}
+    failures: dict[str, ConnectorError] = {}
+    for data_type in dict.fromkeys(batch.pulls.values()):  # each type read once
+        try:
+            records[data_type] = books.read(data_type)
+        except ConnectorError as error:
+            failures[data_type] = error
+    if records:
+        _store(session_factory, batch.connection_id, batch.ids_of(records), records)
+    retries = [
+        _failed(session_factory, batch.ids_of([data_type]), error).retry_in
+        for data_type, error in failures.items()
+    ]
+    waits = [delay for delay in retries if delay is not None]
+    return Outcome(retry_in=max(waits) if waits else None)  # by then all of them are due
+
+
+def _failed(
+    session_factory: sessionmaker[Session], pull_ids: list[uuid.UUID], error: ConnectorError
+) -> Outcome:
+    if isinstance(error, RetriableConnectorError):
+        return _retry_later(session_factory, pull_ids, error.message)
+    _finish(session_factory, pull_ids, "FetchError", error.message)
     return Outcome()
 
 
 def _retry_later(
     session_factory: sessionmaker[Session],
-    pull_id: uuid.UUID,
+    pull_ids: list[uuid.UUID],
     message: str,
     final_status: str = "FetchError",
 ) -> Outcome:
+    """Count a failed try on each of these pulls; the delay is the longest of theirs."""
+    waits: list[float] = []
     with UnitOfWork(session_factory) as uow:
-        operation = uow.session.get(PullOperation, pull_id)
-        if operation is None or operation.status in FINISHED:
-            return Outcome()
-        delay = record_failed_try(operation, message, datetime.now(UTC))
-        if delay is None:
-            _mark(operation, final_status, operation.error_message)
-        else:
-            operation.status = "Queued"
+        operations = uow.session.scalars(
+            select(PullOperation).where(
+                PullOperation.id.in_(pull_ids), PullOperation.status.not_in(FINISHED)
+            )
+        )
+        for operation in operations:
+            delay = record_failed_try(operation, message, datetime.now(UTC))
+            if delay is None:
+                _mark(operation, final_status, operation.error_message)
+            else:
+                operation.status = "Queued"
+                waits.append(delay)
         uow.commit()
-    return Outcome(retry_in=delay)
+    return Outcome(retry_in=max(waits) if waits else None)
 
 
 def _ending(status: str, message: str | None, now: datetime) -> dict[str, Any]:
@@ -182,38 +263,48 @@ def _mark(operation: PullOperation, status: str, message: str | None) -> None:
 
 
 def _finish(
-    session_factory: sessionmaker[Session], pull_id: uuid.UUID, status: str, message: str
+    session_factory: sessionmaker[Session],
+    pull_ids: list[uuid.UUID],
+    status: str,
+    message: str,
 ) -> None:
+    now = datetime.now(UTC)
     with UnitOfWork(session_factory) as uow:
-        operation = uow.session.get(PullOperation, pull_id)
-        assert operation is not None
-        _mark(operation, status, message)
-        connection = uow.session.get(Connection, operation.connection_id)
-        if connection is not None:
-            connection.errors = [
-                {
-                    "statusCode": "400",
-                    "statusText": status,
-                    "errorMessage": message,
-                    "erroredOnUtc": datetime.now(UTC).isoformat(),
-                    "status": "Active",
-                }
-            ]
+        connection_ids = uow.session.scalars(
+            update(PullOperation)
+            .where(PullOperation.id.in_(pull_ids))
+            .values(_ending(status, message, now))
+            .returning(PullOperation.connection_id)
+            .execution_options(synchronize_session=False)
+        ).all()
+        error = {
+            "statusCode": "400",
+            "statusText": status,
+            "errorMessage": message,
+            "erroredOnUtc": now.isoformat(),
+            "status": "Active",
+        }
+        uow.session.execute(
+            update(Connection)
+            .where(Connection.id.in_(set(connection_ids)))
+            .values(errors=[error])
+            .execution_options(synchronize_session=False)
+        )
         uow.commit()
 
 
 def _store(
     session_factory: sessionmaker[Session],
-    pull_id: uuid.UUID,
     connection_id: uuid.UUID,
-    data_type: str,
-    records: list[dict[str, Any]],
+    pull_ids: list[uuid.UUID],
+    records: dict[str, list[dict[str, Any]]],
 ) -> None:
-    """Bring the cached records of this type in line with the books, in one transaction.
+    """Bring the cached records of these types in line with the books and finish their
+    pulls, in one transaction.
 
     Only what changed is written: new records appended, changed ones updated, vanished
     ones deleted. Records are compared by their canonical JSON text, so a refresh of
-    unchanged books decodes nothing and writes nothing but the operation's status.
+    unchanged books decodes nothing and writes nothing but the operations' status.
     Every statement is Core: no row is loaded to be changed.
     """
     now = datetime.now(UTC)
@@ -230,15 +321,33 @@ def _store(
         ).scalar_one_or_none()
         if company_id is None:  # the connection was deleted, and its pulls with it
             return
-        scope = (CachedRecord.connection_id == connection_id, CachedRecord.data_type == data_type)
-        stored: dict[str, str] = {
-            record_id: text
-            for record_id, text in session.execute(
-                select(CachedRecord.record_id, cast(CachedRecord.data, Text)).where(*scope)
+        stored: dict[tuple[str, str], str] = {
+            (data_type, record_id): text
+            for data_type, record_id, text in session.execute(
+                select(
+                    CachedRecord.data_type, CachedRecord.record_id, cast(CachedRecord.data, Text)
+                ).where(
+                    CachedRecord.connection_id == connection_id,
+                    CachedRecord.data_type.in_(list(records)),
+                )
             )
         }
-        fresh = {str(record["id"]): record for record in records}
-        gone = [record_id for record_id in stored if record_id not in fresh]
+        fresh = {
+            (data_type, str(record["id"])): record
+            for data_type, found in records.items()
+            for record in found
+        }
+        gone: dict[str, list[str]] = {}
+        for data_type, record_id in stored.keys() - fresh.keys():
+            gone.setdefault(data_type, []).append(record_id)
+        for data_type, record_ids in gone.items():
+            session.execute(
+                delete(CachedRecord).where(
+                    CachedRecord.connection_id == connection_id,
+                    CachedRecord.data_type == data_type,
+                    CachedRecord.record_id.in_(record_ids),
+                )
+            )
         rows = [
             {
                 "connection_id": connection_id,
@@ -247,20 +356,18 @@ def _store(
                 "data": record,
                 "modified": now,
             }
-            for record_id, record in fresh.items()
-            if record_id not in stored or stored[record_id] != dump_json(record)
+            for (data_type, record_id), record in fresh.items()
+            if (data_type, record_id) not in stored
+            or stored[data_type, record_id] != dump_json(record)
         ]
-        changed = [row for row in rows if row["record_id"] in stored]
-        added = [row for row in rows if row["record_id"] not in stored]
-        if gone:
-            vanished = CachedRecord.record_id.in_(gone)
-            session.execute(delete(CachedRecord).where(*scope, vanished))
+        changed = [row for row in rows if (row["data_type"], row["record_id"]) in stored]
+        added = [row for row in rows if (row["data_type"], row["record_id"]) not in stored]
         if changed:
             session.execute(update(CachedRecord), changed)  # by primary key
         insert_rows(session, CachedRecord, added)
         session.execute(
             update(PullOperation)
-            .where(PullOperation.id == pull_id)
+            .where(PullOperation.id.in_(pull_ids))
             .values(_ending("Complete", None, now))
         )
         session.execute(update(Company).where(Company.id == company_id).values(last_sync=now))
