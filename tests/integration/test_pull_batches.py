@@ -17,6 +17,7 @@ from expense_sync.services import manage_data
 from expense_sync.storage.models import CachedRecord, Client, PullOperation
 from expense_sync.storage.uow import UnitOfWork
 from tests.conftest import Tenant
+from tests.integration.test_ledger_data import Books
 
 
 class Company:
@@ -25,18 +26,11 @@ class Company:
 
     def __init__(self, api: TestClient, tenant: Tenant, runtime: Runtime) -> None:
         self.runtime = runtime
+        self.id = uuid.UUID(Books(api, tenant).company.rsplit("/", 1)[1])  # linked, not read
         with UnitOfWork(runtime.session_factory) as uow:
             self.client_id = uow.session.scalars(
                 select(Client.id).where(Client.name == tenant.name)
             ).one()
-        body = api.post("/companies", json={"name": "Batch Ltd"}, headers=tenant.headers).json()
-        self.id = uuid.UUID(body["id"])
-        connection = api.post(
-            f"/companies/{self.id}/connections", json={"platformKey": "bean"},
-            headers=tenant.headers,
-        ).json()  # fmt: skip
-        url = f"/companies/{self.id}/connections/{connection['id']}/authorization"
-        assert api.put(url, json={}, headers=tenant.headers).status_code == 200
 
     def queue_all(self) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
         """The pulls a refresh-all queues, and the jobs it signals."""

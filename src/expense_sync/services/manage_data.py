@@ -183,13 +183,13 @@ def _run_pull(
         uow.commit()  # the claim stands either way: the failure is recorded on every pull
     if failed is not None:
         return _failed(session_factory, list(batch.pulls), failed)
-    try:
-        return _read_and_store(session_factory, batch, books)
-    except Exception as error:  # a bug or the database: every pull of the batch retries
-        log.exception("pulls %s failed unexpectedly", list(batch.pulls))
-        return _retry_later(
-            session_factory, list(batch.pulls), f"{type(error).__name__}: {error}", "InternalError"
-        )
+    return run_guarded(  # from here on, a bug or the database fails every pull of the batch
+        log,
+        "pull",
+        pull_id,
+        lambda: _read_and_store(session_factory, batch, books),
+        lambda message: _retry_later(session_factory, list(batch.pulls), message, "InternalError"),
+    )
 
 
 def _read_and_store(
