@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from expense_sync.connectors.base import (
     RetriableConnectorError,
 )
 from expense_sync.connectors.tryton import TrytonConnector
+from expense_sync.connectors.tryton.client import TrytonClient
 from tests.connectors.conformance import ConnectorConformance
 from tests.e2e.server import free_port
 from tests.tryton_server import TrytonServer
@@ -70,3 +72,24 @@ def test_reads_map_tryton_models(books: LedgerSession) -> None:
     assert accounts["Services"]["type"] in ("Income", "Expense")
     company = books.read("company")[0]
     assert company["companyName"] == "Dunder Mifflin" and company["baseCurrency"] == "USD"
+
+
+def test_an_account_tryton_counts_inactive_is_read_as_archived(
+    books: LedgerSession, tryton: TrytonServer
+) -> None:
+    """Tryton counts an account inactive when its dates leave out the current fiscal
+    year; it is still in the chart, as Archived (and so not offered for mapping)."""
+    old, kept = books.create("chartOfAccounts", [
+        {"name": "Old Travel", "fullyQualifiedName": "Old Travel", "type": "Expense"},
+        {"name": "Travel", "fullyQualifiedName": "Travel", "type": "Expense"},
+    ])  # fmt: skip
+    raw = TrytonClient(tryton.url, tryton.database, "admin", "admin")
+    raw.call("account.account", "write", [int(old["id"])],
+             {"start_date": dt.date(2000, 1, 1), "end_date": dt.date(2000, 12, 31)})  # fmt: skip
+    accounts = {a["id"]: a for a in books.read("chartOfAccounts")}
+    assert (accounts[old["id"]]["name"], accounts[old["id"]]["status"]) == (
+        "Old Travel",
+        "Archived",
+    )
+    assert accounts[kept["id"]]["status"] == "Active"
+    assert {a["status"] for a in accounts.values()} == {"Active", "Archived"}
