@@ -3,8 +3,10 @@ the broker URL and the worker's refusals, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ from typer.testing import CliRunner
 
 from expense_sync.api.runtime import Runtime
 from expense_sync.cli import app
+from expense_sync.connectors.base import Posted, Posting, PostingLine, ValidationConnectorError
 from expense_sync.storage.models import (
     Attachment,
     Client,
@@ -241,6 +244,72 @@ def test_a_run_whose_sync_was_claimed_again_neither_closes_nor_retries_it(
     assert message is not None and message.startswith("books away (try 2")
     engine._finish(factory, sync_id, 2, {})
     assert state()[0] is not None and state()[1] is None
+
+
+def test_a_run_may_write_only_while_its_claim_holds_an_unexpired_lease(
+    runtime: Runtime,
+) -> None:
+    now = datetime.now(UTC)
+    company_id = _company(runtime)
+    live = _sync(runtime, company_id, now, lease=now + LEASE, claimed_by=holder(), attempts=2)
+    ran_out = _sync(runtime, company_id, now, lease=now - timedelta(seconds=1), attempts=1)
+    done = _sync(runtime, company_id, now, lease=now + LEASE, completed=now, attempts=1)
+    factory = runtime.session_factory
+    assert engine._lease_held(factory, live, 2)
+    assert not engine._lease_held(factory, live, 1)  # claimed again since: try 2 holds it
+    assert not engine._lease_held(factory, ran_out, 1)  # this worker was paused past it
+    assert not engine._lease_held(factory, done, 1)
+
+
+class _Books:
+    """Books that record each write and refuse a batch holding a posting keyed 'bad'."""
+
+    def __init__(self) -> None:
+        self.writes: list[list[str]] = []
+
+    def post(self, postings: list[Posting]) -> list[Posted]:
+        self.writes.append([p.key for p in postings])
+        if len(postings) > 1 and any(p.key == "bad" for p in postings):
+            raise ValidationConnectorError("refused")
+        return [Posted(p.key, f"ref-{p.key}", p.revision) for p in postings]
+
+
+def _posting(key: str) -> tuple[uuid.UUID, Posting]:
+    line = PostingLine("Expenses:Travel", Decimal(10))
+    return uuid.uuid4(), Posting(key, 1, "expense", "Payment", dt.date(2026, 11, 2), "USD",
+                                 None, (line,))  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("keys", "writes_allowed", "written", "told"),
+    [
+        (["a", "b", "c", "d", "e"], 1, [["a", "b"]], ["a", "b"]),  # lost between batches
+        (["a", "bad", "c"], 2, [["a", "bad"], ["a"]], ["a"]),  # in a refused batch's retries
+        (["a", "b", "c"], 0, [], []),  # lost before the first write
+    ],
+)
+def test_a_run_whose_lease_is_lost_writes_nothing_more(
+    keys: list[str], writes_allowed: int, written: list[list[str]], told: list[str]
+) -> None:
+    """The fence runs before every write to the books, the retries of a refused batch
+    included; once it fails, the run stops writing."""
+    books = _Books()
+    fenced: list[int] = []
+
+    def fence() -> None:
+        fenced.append(len(books.writes))
+        if len(books.writes) >= writes_allowed:
+            raise engine.LeaseLost
+
+    postings = [_posting(key) for key in keys]
+    keys_of = {row_id: posting.key for row_id, posting in postings}
+    outcomes = []
+    with pytest.raises(engine.LeaseLost):
+        for row_id, (status, _, _) in engine._post_exactly_once(books, postings, 2, fence):  # type: ignore[arg-type]
+            outcomes.append((keys_of[row_id], status))
+    assert books.writes == written
+    assert fenced == list(range(len(written) + 1))  # once before each write, and the last
+    assert outcomes == [(key, "Completed") for key in told]  # what landed is still told
 
 
 def test_the_broker_url_picks_the_broker_or_says_what_is_accepted() -> None:

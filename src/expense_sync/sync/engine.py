@@ -17,7 +17,10 @@
    hold, and only the rest is written (in the platform's batch size; a refused batch is
    retried one posting at a time so one bad transaction never blocks the others). After
    a crash, ``Pushing`` items are resolved the same way: the books say whether the write
-   landed.
+   landed. Before each write the run checks that the lease is still its own (same
+   claim, not expired): a worker paused past its lease (a stalled process, a lost
+   network) stops writing when it wakes, instead of posting beside the new holder; what
+   it wrote before is found by the new holder's key lookup.
 4. **Finish**: each item's outcome, each transaction's status, and the sync's Codat
    status code, in one database transaction.
 """
@@ -28,7 +31,7 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple, cast
@@ -124,10 +127,20 @@ def _run(session_factory: sessionmaker[Session], settings: Settings, sync_id: uu
             outcomes[row_id] = ("ValidationError", message, "validation")
         else:
             candidates.append((row_id, revision, with_defaults(transaction, claimed.defaults)))
+
+    def fence() -> None:
+        if not _lease_held(session_factory, sync_id, claimed.attempt):
+            raise LeaseLost
+
     try:
         postings = _checked_postings(claimed.books, candidates, outcomes)
-        for row_id, result in _post_exactly_once(claimed.books, postings, claimed.batch_size):
+        for row_id, result in _post_exactly_once(
+            claimed.books, postings, claimed.batch_size, fence
+        ):
             outcomes[row_id] = result
+    except LeaseLost:
+        log.warning("sync %s: lease of try %d lost; no more writes", sync_id, claimed.attempt)
+        return Outcome()  # the new holder (or the reconciler, once it expires) finishes it
     except RetriableConnectorError as error:
         return _retry_later(session_factory, sync_id, error.message, attempt=claimed.attempt)
     except ConnectorError as error:
@@ -328,24 +341,37 @@ def _posting(transaction: Transaction, revision: int) -> Posting:
     )
 
 
+class LeaseLost(Exception):
+    """The sync was claimed again (or its lease ran out) while this run held it."""
+
+
 def _post_exactly_once(
-    books: LedgerSession, postings: list[tuple[uuid.UUID, Posting]], batch_size: int
+    books: LedgerSession,
+    postings: list[tuple[uuid.UUID, Posting]],
+    batch_size: int,
+    fence: Callable[[], None],
 ) -> Iterator[tuple[uuid.UUID, ItemOutcome]]:
     """Write the postings in batches and say how each ended, as soon as it has.
 
     ``post`` asks the books under their lock which keys already landed, so a posting
     written before a crash is found, not written again. A refused batch is retried one
-    posting at a time, so one bad transaction never blocks the others.
+    posting at a time, so one bad transaction never blocks the others. ``fence`` runs
+    before every write and raises ``LeaseLost`` once the run may no longer write.
     """
+
+    def post(batch: list[Posting]) -> list[Posted]:
+        fence()
+        return books.post(batch)
+
     size = max(batch_size, 1)
     for start in range(0, len(postings), size):
         batch = postings[start : start + size]
         try:
-            landed = books.post([posting for _, posting in batch])
+            landed = post([posting for _, posting in batch])
         except ValidationConnectorError:
             for row_id, posting in batch:
                 try:
-                    (found,) = books.post([posting])
+                    (found,) = post([posting])
                 except ValidationConnectorError as error:
                     message = f"The books refused it: {error.message}"
                     yield row_id, ("PushError", message, "push")
@@ -414,6 +440,21 @@ def _finish(
 def holder() -> str:
     """This process, as ``Sync.claimed_by`` names it: host and process id."""
     return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _lease_held(session_factory: sessionmaker[Session], sync_id: uuid.UUID, attempt: int) -> bool:
+    """Whether the sync is unfinished, its latest claim is ``attempt`` and the lease has
+    not run out: a run may write to the books only while this holds."""
+    with UnitOfWork(session_factory) as uow:
+        held = uow.session.scalar(
+            select(Sync.id).where(
+                Sync.id == sync_id,
+                Sync.attempts == attempt,
+                Sync.completed.is_(None),
+                Sync.lease_expires > datetime.now(UTC),
+            )
+        )
+    return held is not None
 
 
 def _still_held(session: Session, sync_id: uuid.UUID, attempt: int) -> bool:

@@ -191,7 +191,7 @@ class TrytonSession:
     def _create_accounts(self, data_type: str, records: list[Record], key: str | None) -> list[int]:
         accounts = self._accounts()
         ids = {row["id"] for row, _ in accounts}
-        tops = {kind: row for row, kind in accounts if row["parent"] not in ids}
+        tops = {kind: row for row, kind in accounts if row["parent"] not in ids and row["active"]}
         types = self.client.call(
             "account.account.type",
             "search_read",
