@@ -348,20 +348,15 @@ def _store(
                     CachedRecord.record_id.in_(record_ids),
                 )
             )
-        rows = [
-            {
-                "connection_id": connection_id,
-                "data_type": data_type,
-                "record_id": record_id,
-                "data": record,
-                "modified": now,
-            }
-            for (data_type, record_id), record in fresh.items()
-            if (data_type, record_id) not in stored
-            or stored[data_type, record_id] != dump_json(record)
-        ]
-        changed = [row for row in rows if (row["data_type"], row["record_id"]) in stored]
-        added = [row for row in rows if (row["data_type"], row["record_id"]) not in stored]
+        changed: list[dict[str, Any]] = []
+        added: list[dict[str, Any]] = []
+        for (data_type, record_id), record in fresh.items():
+            text = stored.get((data_type, record_id))
+            if text is not None and text == dump_json(record):
+                continue  # unchanged: not written
+            row = {"connection_id": connection_id, "data_type": data_type,
+                   "record_id": record_id, "data": record, "modified": now}  # fmt: skip
+            (added if text is None else changed).append(row)
         if changed:
             session.execute(update(CachedRecord), changed)  # by primary key
         insert_rows(session, CachedRecord, added)
