@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple, cast
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from expense_sync.config import Settings
@@ -448,13 +448,15 @@ def _lease_held(session_factory: sessionmaker[Session], sync_id: uuid.UUID, atte
     with UnitOfWork(session_factory) as uow:
         held = uow.session.scalar(
             select(Sync.id).where(
-                Sync.id == sync_id,
-                Sync.attempts == attempt,
-                Sync.completed.is_(None),
-                Sync.lease_expires > datetime.now(UTC),
+                *_latest_claim_is(sync_id, attempt), Sync.lease_expires > datetime.now(UTC)
             )
         )
     return held is not None
+
+
+def _latest_claim_is(sync_id: uuid.UUID, attempt: int) -> tuple[ColumnElement[bool], ...]:
+    """The sync is unfinished and its latest claim is ``attempt``."""
+    return Sync.id == sync_id, Sync.attempts == attempt, Sync.completed.is_(None)
 
 
 def _still_held(session: Session, sync_id: uuid.UUID, attempt: int) -> bool:
@@ -463,7 +465,7 @@ def _still_held(session: Session, sync_id: uuid.UUID, attempt: int) -> bool:
     lease is freed), so no claim can slip in before that transaction commits."""
     freed = session.execute(
         update(Sync)
-        .where(Sync.id == sync_id, Sync.attempts == attempt, Sync.completed.is_(None))
+        .where(*_latest_claim_is(sync_id, attempt))
         .values(lease_expires=None)
         .execution_options(synchronize_session=False)
     )
