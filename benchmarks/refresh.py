@@ -33,10 +33,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
-from tests.tryton_server import build_sqlite_template, running_tryton
+from tests.tryton_server import build_sqlite_template, link, running_tryton
 
 from expense_sync.config import Settings
-from expense_sync.connectors.base import LinkContext, LinkedBooks
+from expense_sync.connectors.base import LinkedBooks
 from expense_sync.connectors.beancount.chart import new_ledger_text
 from expense_sync.connectors.beancount.directives import custom, open_account
 from expense_sync.connectors.beancount.parsed import _PARSED
@@ -88,10 +88,8 @@ def tryton_ledger(folder: Path, accounts: int, suppliers: int) -> Iterator[Ledge
     through the connector (one batched create each)."""
     work = Path(tempfile.mkdtemp(prefix="es-tryton-bench-"))
     with running_tryton(build_sqlite_template(work / "template"), work / "server") as server:
-        connector = TrytonConnector()
-        context = LinkContext(uuid.uuid4(), uuid.uuid4(), folder, folder, "Benchmark")
-        linked = connector.authorize(context, server.fields)
-        books = connector.open(LinkedBooks(linked.connection_info, linked.secrets, folder))
+        linked = link(server, folder)
+        books = TrytonConnector().open(LinkedBooks(linked.connection_info, linked.secrets, folder))
         books.create("chartOfAccounts", [
             {"fullyQualifiedName": f"Expenses:Bench:A{i:05d}", "name": f"Account {i}",
              "nominalCode": f"9{i:05d}", "type": "Expense", "currency": "USD"}

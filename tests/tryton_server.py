@@ -32,7 +32,7 @@ from pathlib import Path
 import httpx
 import psycopg
 
-from expense_sync.connectors.base import LinkContext, LinkedBooks
+from expense_sync.connectors.base import Authorization, LinkContext, LinkedBooks
 from expense_sync.connectors.tryton import TrytonConnector
 from expense_sync.connectors.tryton.session import TrytonSession
 from tests.e2e.server import free_port, started, wait_until_ready
@@ -175,9 +175,13 @@ def running_tryton(template: Template, workdir: Path) -> Iterator[TrytonServer]:
             yield TrytonServer(url, database, fields)
 
 
+def link(server: TrytonServer, directory: Path) -> Authorization:
+    """What linking a connection to ``server`` with its admin login keeps."""
+    context = LinkContext(uuid.uuid4(), uuid.uuid4(), directory, directory, "Tryton Co")
+    return TrytonConnector().authorize(context, server.fields)
+
+
 def linked_session(server: TrytonServer, directory: Path) -> TrytonSession:
     """The connector linked to ``server`` with its admin login, and its books opened."""
-    connector = TrytonConnector()
-    context = LinkContext(uuid.uuid4(), uuid.uuid4(), directory, directory, "Tryton Co")
-    linked = connector.authorize(context, server.fields)
-    return connector.open(LinkedBooks(linked.connection_info, linked.secrets, directory))
+    linked = link(server, directory)
+    return TrytonConnector().open(LinkedBooks(linked.connection_info, linked.secrets, directory))
