@@ -19,7 +19,16 @@ class ConnectorError(Exception):
 
 
 class RetriableConnectorError(ConnectorError):
+    """``retry_after`` (seconds) is the platform's own hint (``Retry-After``, a rate-limit
+    reset), when it gave one; the caller waits at least that long before trying again."""
+
     can_be_retried = True
+
+    def __init__(
+        self, message: str, *, field: str | None = None, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message, field=field)
+        self.retry_after = retry_after
 
 
 class FatalConnectorError(ConnectorError):
