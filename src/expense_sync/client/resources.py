@@ -3,7 +3,9 @@
 Each line declares a method and its ``_async`` twin. Names follow Codat's SDK where it has
 the operation (``sdk.sync.get_latest_sync``, ``sdk.manage_data.refresh_all_data_types``),
 so code written against it reads the same here. The path says which keyword arguments a
-call takes: ``/companies/{companyId}`` takes ``company_id=``.
+call takes: ``/companies/{companyId}`` takes ``company_id=``. In Codat's call style the same
+names go inside ``request``, with the body under the name Codat's SDK gives it (the last
+argument of a line, e.g. ``company_request_body``; ``request_body`` when not written).
 """
 
 from __future__ import annotations
@@ -44,8 +46,12 @@ class Companies(ResourceGroup):
     list, list_async = paged("/companies", m.Company, (*LIST_QUERY, "tags"))
     create, create_async = operation("POST", "/companies", m.Company, m.CompanyRequestBody)
     get, get_async = operation("GET", COMPANY, m.Company)
-    replace, replace_async = operation("PUT", COMPANY, m.Company, m.CompanyRequestBody)
-    update, update_async = operation("PATCH", COMPANY, m.Company, m.CompanyUpdateRequest)
+    replace, replace_async = operation(
+        "PUT", COMPANY, m.Company, m.CompanyRequestBody, body_field="company_request_body"
+    )
+    update, update_async = operation(
+        "PATCH", COMPANY, m.Company, m.CompanyUpdateRequest, body_field="company_update_request"
+    )
     delete, delete_async = operation("DELETE", COMPANY, None)
 
 
@@ -79,7 +85,11 @@ class Configuration(ResourceGroup):
 
     get, get_async = operation("GET", EXPENSES + "/config", m.CompanyConfiguration)
     set, set_async = operation(
-        "POST", EXPENSES + "/config", m.CompanyConfiguration, m.CompanyConfiguration
+        "POST",
+        EXPENSES + "/config",
+        m.CompanyConfiguration,
+        m.CompanyConfiguration,
+        body_field="company_configuration",
     )
 
 
@@ -102,7 +112,9 @@ class Sync(ResourceGroup):
     get_last_successful_sync, get_last_successful_sync_async = operation(
         "GET", EXPENSES + "/syncs/lastSuccessful/status", m.CompanySyncStatus
     )
-    initiate, initiate_async = operation("POST", EXPENSES + "/syncs", m.SyncCreated, m.InitiateSync)
+    initiate, initiate_async = operation(
+        "POST", EXPENSES + "/syncs", m.SyncCreated, m.InitiateSync, body_field="post_sync"
+    )
 
 
 class Expenses(ResourceGroup):
@@ -116,9 +128,14 @@ class Expenses(ResourceGroup):
         EXPENSES + "/expense-transactions/{transactionId}",
         m.SyncCreated,
         m.UpdateExpenseRequest,
+        body_field="update_expense_request",
     )
     create_dataset, create_dataset_async = operation(
-        "POST", EXPENSES + "/data/expense-transactions", m.DatasetCreated, m.ExpenseDataset
+        "POST",
+        EXPENSES + "/data/expense-transactions",
+        m.DatasetCreated,
+        m.ExpenseDataset,
+        body_field="create_expense_request",
     )
 
 
@@ -130,6 +147,7 @@ class Transfers(ResourceGroup):
         EXPENSES + "/transfer-transactions/{transactionId}",
         m.SyncCreated,
         m.TransferTransaction,
+        body_field="transfer_transaction_request",
     )
 
 
@@ -147,6 +165,7 @@ class Reimbursements(ResourceGroup):
         EXPENSES + "/reimbursable-expense-transactions/{transactionId}",
         m.SyncCreated,
         m.ReimbursableExpenseTransaction,
+        body_field="update_reimbursable_expense_transaction_request",
     )
 
 
@@ -203,7 +222,12 @@ class Accounts(ResourceGroup):
     """Create accounts in the platform's chart of accounts."""
 
     create, create_async = operation(
-        "POST", CONNECTION + "/push/accounts", m.PushOperation, Json, PUSH_QUERY
+        "POST",
+        CONNECTION + "/push/accounts",
+        m.PushOperation,
+        Json,
+        PUSH_QUERY,
+        "account_prototype",
     )
     get_create_model, get_create_model_async = operation(
         "GET", CONNECTION + "/options/chartOfAccounts", Json
@@ -214,7 +238,7 @@ class BankAccounts(ResourceGroup):
     """Create bank accounts in the platform."""
 
     create, create_async = operation(
-        "POST", CONNECTION + "/push/bankAccounts", m.PushOperation, Json, PUSH_QUERY
+        "POST", CONNECTION + "/push/bankAccounts", m.PushOperation, Json, PUSH_QUERY, "bank_account"
     )
     get_create_model, get_create_model_async = operation(
         "GET", CONNECTION + "/options/bankAccounts", Json
@@ -232,11 +256,13 @@ ContactOperations = tuple[
 def _contacts(data_type: str, id_name: str) -> ContactOperations:
     """Customers and suppliers: the same four operations on two data types."""
     record = f"/{data_type}/{{{id_name}}}"
+    body = data_type.removesuffix("s")  # Codat's request objects: ``customer``, ``supplier``
+    push = CONNECTION + "/push"
     return (
         *paged(COMPANY + f"/data/{data_type}", m.Record),
         *operation("GET", COMPANY + "/data" + record, m.Record),
-        *operation("POST", CONNECTION + f"/push/{data_type}", m.PushOperation, Json, PUSH_QUERY),
-        *operation("PUT", CONNECTION + "/push" + record, m.PushOperation, Json, UPDATE_QUERY),
+        *operation("POST", push + f"/{data_type}", m.PushOperation, Json, PUSH_QUERY, body),
+        *operation("PUT", push + record, m.PushOperation, Json, UPDATE_QUERY, body),
     )
 
 
