@@ -17,9 +17,17 @@ from rich.console import Console
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from expense_sync import __version__
 from expense_sync.config import Settings
+from expense_sync.domain.errors import NotFound
 from expense_sync.process import tune_garbage_collector
-from expense_sync.services.clients import DEFAULT_CLIENT, create_api_key, ensure_client
+from expense_sync.services.clients import (
+    DEFAULT_CLIENT,
+    all_api_keys,
+    create_api_key,
+    ensure_client,
+    revoke_api_key,
+)
 from expense_sync.storage.db import make_engine, make_session_factory
 from expense_sync.storage.migrate import upgrade
 from expense_sync.storage.models import Client
@@ -27,6 +35,7 @@ from expense_sync.storage.uow import UnitOfWork
 
 if TYPE_CHECKING:
     from expense_sync.api.runtime import Runtime
+    from expense_sync.client import ExpenseSync
 
 app = typer.Typer(
     help="expense-sync: a Codat-compatible Sync for Expenses server.", no_args_is_help=True
@@ -43,6 +52,28 @@ DataDir = Annotated[
         envvar="EXPENSE_SYNC_DATA_DIR",
     ),
 ]
+
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        typer.echo(f"expense-sync {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    pass
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    """One line on stderr, unwrapped (ids and URLs stay whole), and the exit to raise."""
+    typer.echo(message, err=True)
+    return typer.Exit(code)
 
 
 def _settings(data_dir: Path | None) -> Settings:
@@ -95,6 +126,53 @@ def create_key(
         key = _new_key(sessions, client, name)
     console.print(f"API key for client [bold]{client}[/] (shown once, stored hashed):")
     typer.echo(key)
+
+
+@api_keys.command("list")
+def list_keys(
+    client: Annotated[str | None, typer.Option(help="Only this client's keys.")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """List API keys: id, name, client, created, and the key's last characters (never
+    the key itself: it is stored hashed)."""
+    settings = _settings(data_dir)
+    with _migrated_database(settings) as sessions, UnitOfWork(sessions) as uow:
+        keys = all_api_keys(uow.session, client)
+    rows = [("ID", "NAME", "CLIENT", "CREATED", "ENDS WITH")] + [
+        (
+            str(k.id), k.name or "-", k.client, f"{k.created:%Y-%m-%d %H:%M:%S}Z",
+            f"...{k.hint}" if k.hint else "(not kept)",
+        )
+        for k in keys
+    ]  # fmt: skip
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        typer.echo(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
+    if not keys:
+        console.print("No API keys" + (f" for client '{client}'." if client else "."))
+
+
+@api_keys.command("revoke")
+def revoke_key(
+    key_id: Annotated[str, typer.Argument(metavar="ID", help="The key's id (see `list`).")],
+    data_dir: DataDir = None,
+) -> None:
+    """Revoke an API key: requests made with it get 401 from then on."""
+    settings = _settings(data_dir)
+    with _migrated_database(settings) as sessions, UnitOfWork(sessions) as uow:
+        try:
+            revoked = revoke_api_key(uow.session, key_id)
+        except NotFound:
+            raise _fail(
+                f"No API key has the id '{key_id}'; `expense-sync api-keys list` shows them."
+            ) from None
+        uow.commit()
+    typer.echo(
+        f"Revoked API key {revoked.id} ({revoked.name or 'no name'}) of client "
+        f"'{revoked.client}'; requests with it now get 401."
+    )
 
 
 @app.command()
@@ -182,18 +260,62 @@ def demo(
     data_dir: DataDir = None,
 ) -> None:
     """Sync a month of card spend to a new Beancount ledger and show how it went."""
-    from expense_sync.client import ExpenseSync
+    import httpx
+
+    from expense_sync.client import BackoffStrategy, ExpenseSync, ExpenseSyncError, RetryConfig
     from expense_sync.demo.run import print_report, run_demo
 
-    out = Console()
+    out = _report_console()
+    # A server that goes away mid-demo ends it within a minute rather than an hour.
+    retries = RetryConfig("backoff", BackoffStrategy(500, 5_000, 1.5, 60_000), True)
     with (
         _demo_server(url, api_key, data_dir) as (server_url, key),
-        ExpenseSync(api_key=key, server_url=server_url) as sdk,
+        ExpenseSync(api_key=key, server_url=server_url, retry_config=retries) as sdk,
     ):
-        report = run_demo(sdk, out, payments=payments)
+        _check_server(sdk, server_url)
+        try:
+            report = run_demo(sdk, out, payments=payments)
+        except (ExpenseSyncError, httpx.HTTPError) as error:
+            first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
+            raise _fail(f"expense-sync demo stopped: {server_url} answered: {first_line}") from None
     print_report(report, out)
     if url is None:
         out.print("Start the server on the same data with `make run` to look around.")
+
+
+def _report_console() -> Console:
+    """Where the demo reports. Rich wraps at 80 columns when the output is not a terminal
+    (a pipe, a file); there ids and paths must arrive whole, so nothing is wrapped."""
+    terminal = Console(soft_wrap=True)
+    return terminal if terminal.is_terminal else Console(soft_wrap=True, width=1_000)
+
+
+def _check_server(sdk: ExpenseSync, url: str) -> None:
+    """One quick call before the demo starts: a dead URL or a wrong key is said in one
+    line within seconds, not after retrying for minutes or as a traceback."""
+    import httpx
+
+    from expense_sync.client import NO_RETRIES, ExpenseSyncError
+
+    try:
+        sdk.companies.list(page_size=1, retries=NO_RETRIES, timeout_ms=5_000)
+    except httpx.HTTPError as error:
+        reason = str(error) or "no answer"
+        raise _fail(
+            f"expense-sync demo: no expense-sync server answers at {url} ({reason}); check "
+            "--url and that the server is running (`expense-sync serve`), or leave out --url "
+            "to run one here."
+        ) from None
+    except ExpenseSyncError as error:
+        status = getattr(error, "status_code", None)
+        if status in (401, 403):
+            raise _fail(
+                f"expense-sync demo: the server at {url} refused the API key ({status}); "
+                "check --api-key or EXPENSE_SYNC_API_KEY (`expense-sync api-keys create` "
+                "makes one)."
+            ) from None
+        first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise _fail(f"expense-sync demo: {url} answered: {first_line}") from None
 
 
 @contextmanager
@@ -204,8 +326,7 @@ def _demo_server(
     API and its embedded worker on a free port, with a new key for the default client)."""
     if url is not None:
         if not api_key:
-            console.print("[red]--url needs --api-key (or EXPENSE_SYNC_API_KEY).[/]")
-            raise typer.Exit(2)
+            raise _fail("expense-sync demo: --url needs --api-key (or EXPENSE_SYNC_API_KEY).", 2)
         yield url, api_key
         return
     import socket

@@ -9,6 +9,7 @@ import re
 import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,6 +20,8 @@ from expense_sync.storage.models import ApiKey, Client
 
 DEFAULT_CLIENT = "default"
 MAX_KEYS_PER_CLIENT = 10
+# 4 of a key's 43 random characters: enough to tell keys apart, 24 bits off the key's 256.
+HINT_LENGTH = 4
 
 
 def hash_key(key: str) -> str:
@@ -58,7 +61,12 @@ def create_api_key(session: Session, client_id: uuid.UUID, name: str | None) -> 
             f"A client may hold at most {MAX_KEYS_PER_CLIENT} API keys; delete an unused one first."
         )
     plaintext = secrets.token_urlsafe(32)
-    record = ApiKey(client_id=client_id, name=name, key_hash=hash_key(plaintext))
+    record = ApiKey(
+        client_id=client_id,
+        name=name,
+        key_hash=hash_key(plaintext),
+        key_hint=plaintext[-HINT_LENGTH:],
+    )
     session.add(record)
     session.flush()
     return NewApiKey(record, plaintext)
@@ -78,6 +86,49 @@ def delete_api_key(session: Session, client_id: uuid.UUID, key_id: str) -> None:
     if record is None or record.client_id != client_id:
         raise NotFound("API key", key_id)
     session.delete(record)
+
+
+@dataclass(frozen=True)
+class ListedKey:
+    """An API key as an operator sees it: never the key, only its last characters."""
+
+    id: uuid.UUID
+    name: str | None
+    client: str
+    created: datetime
+    hint: str | None
+
+
+def all_api_keys(session: Session, client: str | None = None) -> list[ListedKey]:
+    """Every client's keys (or one client's), oldest first: for the operator's command line."""
+    statement = (
+        select(ApiKey, Client.name)
+        .join(Client, Client.id == ApiKey.client_id)
+        .order_by(Client.name, ApiKey.created)
+    )
+    if client is not None:
+        statement = statement.where(Client.name == client)
+    return [
+        ListedKey(key.id, key.name, client_name, key.created, key.key_hint)
+        for key, client_name in session.execute(statement)
+    ]
+
+
+def revoke_api_key(session: Session, key_id: str) -> ListedKey:
+    """Delete any client's key by id (the operator's revoke); the next request using it
+    gets 401, since every request looks its key up."""
+    try:
+        record = session.get(ApiKey, uuid.UUID(key_id))
+    except ValueError:
+        record = None
+    if record is None:
+        raise NotFound("API key", key_id)
+    owner = session.get(Client, record.client_id)
+    listed = ListedKey(
+        record.id, record.name, owner.name if owner else "?", record.created, record.key_hint
+    )
+    session.delete(record)
+    return listed
 
 
 def authenticate(session: Session, key: str) -> uuid.UUID:

@@ -54,6 +54,8 @@ class ApiKey(Base):
     )
     name: Mapped[str | None] = mapped_column(String(50))
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The key's last characters (never enough to use it), to tell keys apart in listings.
+    key_hint: Mapped[str | None] = mapped_column(String(8))
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
