@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import html
 import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +17,7 @@ from fastapi.testclient import TestClient
 
 from expense_sync.api.runtime import Runtime
 from tests.conftest import Tenant
+from tests.e2e.server import free_port
 
 
 @pytest.fixture
@@ -245,3 +251,49 @@ def test_link_pages_complete_the_flow_in_a_browser(
 def test_link_pages_need_the_token(api: TestClient, company: dict[str, Any], query: str) -> None:
     page = api.get(f"/link/{company['id']}{query}")
     assert page.status_code == 404 and "This link is not valid" in page.text
+
+
+class _NotTryton(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.end_headers()
+        self.wfile.write(b"<html>a web page</html>")
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+
+@contextmanager
+def _web_page_server() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _NotTryton)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_link_form_says_what_to_check_when_tryton_cannot_be_used(
+    api: TestClient, tenant: Tenant, company: dict[str, Any]
+) -> None:
+    connection = connect(api, tenant, company["id"], "tryt").json()
+    form = "/" + connection["linkUrl"].split("://", 1)[1].split("/", 1)[1]
+    fields = {"database": "books", "username": "admin", "password": "admin"}
+
+    dead = api.post(form, data={**fields, "url": f"http://127.0.0.1:{free_port()}"})
+    assert dead.status_code == 400
+    alert = html.unescape(dead.text.split('role="alert"', 1)[1].split("</", 1)[0])
+    for what in ("Server URL", "port", "running", "reached from the expense-sync server",
+                 "Database name"):  # fmt: skip
+        assert what in alert, (what, alert)
+    with _web_page_server() as web_page:
+        other = api.post(form, data={**fields, "url": web_page})
+    assert other.status_code == 400
+    other_alert = html.unescape(other.text.split('role="alert"', 1)[1].split("</", 1)[0])
+    assert "not as Tryton" in other_alert and "Database name" in other_alert
+    for shown in (alert, other_alert):
+        assert "/rpc" not in shown and "127.0.0.1" not in shown, "an internal URL shown"
+        assert not re.search(r"[A-Z][a-z]+(Error|Exception)\b", shown), "a class name shown"

@@ -21,6 +21,7 @@ from expense_sync.connectors.base import (
     LinkField,
     PlatformManifest,
     RateLimit,
+    RetriableConnectorError,
     ValidationConnectorError,
 )
 from expense_sync.connectors.base.records import standard_push_models
@@ -59,6 +60,20 @@ PUSH_MODELS = standard_push_models(
     contact_omits=NOT_STORED,
 )
 REQUIRED = ("url", "database", "username", "password")
+# What the customer linking their books reads when the login cannot happen: what to check,
+# in the link form's own words, without our endpoint paths or the exception's name.
+UNREACHABLE = (
+    "The Tryton server cannot be reached at this Server URL. Check that the address is "
+    "right, with http:// or https:// and the port Tryton listens on (often 8000); that "
+    "the Tryton server is running; and that it can be reached from the expense-sync "
+    "server, not only from your computer (a firewall or a private network may stand in "
+    "between). Then check the Database name and try again."
+)
+NOT_TRYTON = (
+    "The server at this Server URL answered, but not as Tryton does. Check the address "
+    "and its port (Tryton's, often 8000, not a web page in front of it) and the Database "
+    "name, then try again."
+)
 
 
 class TrytonConnector:
@@ -76,7 +91,7 @@ class TrytonConnector:
         if urlparse(url).scheme not in ("http", "https") or not urlparse(url).netloc:
             raise ValidationConnectorError("url must be http(s)://host:port.", field="url")
         client = TrytonClient(url, fields["database"], fields["username"], fields["password"])
-        client.login()
+        _login_for_link(client)
         company_id = _ready_company(client)
         return Authorization(
             connection_info={
@@ -97,6 +112,19 @@ class TrytonConnector:
             books.secrets.get("password", ""),
         )
         return TrytonSession(client, int(info["companyId"]))
+
+
+def _login_for_link(client: TrytonClient) -> None:
+    """Log in, with failures worded for the person filling in the link form. An
+    unreachable server stays retriable (it may be down for a moment); the API answers 503."""
+    try:
+        client.login()
+    except RetriableConnectorError as error:
+        raise RetriableConnectorError(UNREACHABLE, field="url") from error
+    except FatalConnectorError as error:
+        if error.field != "url":
+            raise
+        raise FatalConnectorError(NOT_TRYTON, field="url") from error
 
 
 def _ready_company(client: TrytonClient) -> int:
