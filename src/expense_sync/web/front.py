@@ -36,7 +36,8 @@ DASHBOARD = "/dashboard"
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request) -> Response:
     app = request.app
-    has_dashboard = any(getattr(route, "path", None) == DASHBOARD for route in app.routes)
+    paths = [str(getattr(route, "path", "")) for route in app.routes]
+    has_dashboard = any(p == DASHBOARD or p.startswith(DASHBOARD + "/") for p in paths)
     return templates.TemplateResponse(
         request,
         "home.html",
