@@ -26,6 +26,8 @@ class PostingLine:
     tax_rate: str | None = None
     tracking: tuple[tuple[str, str], ...] = ()  # (dataType, id)
     description: str | None = None
+    # A transfer's side is in its account's currency; None: the posting's ``currency``.
+    currency: str | None = None
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,7 @@ class Posting:
     kind: str  # expense | reimbursable | transfer | adjustment
     type: str  # one of the manifest's EXPENSE_TRANSACTION_TYPES
     date: dt.date
-    currency: str | None
+    currency: str | None  # a transfer's: its ``from`` side's
     currency_rate: Decimal | None
     lines: tuple[PostingLine, ...]
     counter_account: str | None = None  # the bank/card account of an expense
