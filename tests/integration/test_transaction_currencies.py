@@ -10,7 +10,9 @@ from typing import Any
 
 from beancount import loader
 from beancount.core import data
+from fastapi.testclient import TestClient
 
+from tests.conftest import Tenant
 from tests.integration.conftest import CARD
 from tests.integration.test_expenses import BASE, expense, finished, outcomes, send
 from tests.integration.test_ledger_data import Books
@@ -197,3 +199,24 @@ def test_a_currency_rate_keeps_codats_nine_decimals(books: Books) -> None:
     assert refused.status_code == 400
     assert refused.json()["validation"]["errors"][0]["itemId"] == "[0].currencyRate"
     assert CARD in {p.account for p in transactions(books)[precise["id"]].postings}
+
+
+def test_an_amount_checked_only_at_sync_time_fails_that_transaction_alone(
+    api: TestClient, tenant: Tenant
+) -> None:
+    """With the books never read into the cache, a transfer's currencies are unknown at
+    intake; the sync reads them from the books and refuses the amount there."""
+    books = Books(api, tenant)
+    yen = bank_account(books, "Tokyo Current", "JPY")
+    before = books.ledger.read_text()
+    transfer_id = str(uuid.uuid4())
+    moved = send(
+        books, "PUT", f"/transfer-transactions/{transfer_id}", transfer(yen, "100.5", CARD, 1)
+    )
+    assert moved.status_code == 200, moved.text  # nothing to check it against yet
+    status = finished(books, moved.json()["syncId"])
+    assert status["syncStatusCode"] == 5120 and status["dataPushed"] is False
+    outcome = outcomes(books, moved.json()["syncId"])[transfer_id]
+    assert outcome["status"] == "ValidationError"
+    assert outcome["message"].startswith("from.amount: from.amount is 100.5, but JPY amounts")
+    assert books.ledger.read_text() == before
