@@ -5,6 +5,11 @@ hands the connector one ``Posting`` per transaction. The connector decides how t
 becomes the platform's records (docs/posting.md has a table per platform) and stores
 ``key`` (the client's transaction id) and ``revision`` where it can find them again:
 that is what makes a retried write land once.
+
+Currencies are resolved before a posting is made (``domain.currencies``): ``currency``
+is the request's, else the account's, else the company's. A transfer's two lines each
+carry their account's currency (``PostingLine.currency``); when they differ, the
+connector posts a conversion at the rate the two amounts imply.
 """
 
 from __future__ import annotations
