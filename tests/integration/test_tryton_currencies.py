@@ -35,17 +35,26 @@ def test_transfers_post_in_their_accounts_currencies_to_tryton(
     assert linked["status"] == "Linked", linked
     headers = tenant.headers
 
-    def pushed(name: str) -> str:
-        body = {"accountName": name, "accountType": "Debit", "currency": "GBP"}
+    def push(name: str, currency: str = "GBP") -> dict[str, Any]:
+        body = {"accountName": name, "accountType": "Debit", "currency": currency}
         key = api.post(f"{connection}/push/bankAccounts", json=body, headers=headers).json()[
             "pushOperationKey"
         ]
-        done = wait_for(lambda: (op := api.get(f"{base}/push/{key}", headers=headers).json())
+        return wait_for(lambda: (op := api.get(f"{base}/push/{key}", headers=headers).json())
                         ["status"] != "Pending" and op, "the push", timeout=60)  # fmt: skip
+
+    def pushed(name: str) -> str:
+        done = push(name)
         assert done["status"] == "Success", done
         return str(done["data"]["id"])
 
     london, reserve = pushed("London Current"), pushed("London Reserve")
+    accounts_before = rpc.call("account.account", "search_count", [], context=COMPANY)
+    swiss = push("Zurich Current", "CHF")  # a currency this Tryton does not have
+    assert swiss["status"] == "Failed", swiss
+    assert swiss["validation"]["errors"][0]["itemId"] == "currency"
+    assert "no currency CHF" in swiss["validation"]["errors"][0]["message"]
+    assert rpc.call("account.account", "search_count", [], context=COMPANY) == accounts_before
     assert api.post(f"{base}/data/all", headers=headers).status_code == 204
     wait_for(lambda: all(p["isCompleted"] for p in api.get(f"{base}/data/history",
              headers=headers).json()["results"]), "Tryton pulls", timeout=60)  # fmt: skip
