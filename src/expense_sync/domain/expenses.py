@@ -37,6 +37,7 @@ MAX_TRANSACTIONS = 50
 MAX_LINES = 100
 MAX_TRACKING = 10
 MAX_AMOUNT = Decimal("1e13")
+RATE_PLACES = 9  # Codat's currencyRate precision
 CURRENCY = re.compile(r"^[A-Z]{3}$")
 # Amounts as clients send them: within MAX_AMOUNT and 4 decimal places, so the checks
 # ``money`` makes on every other value cannot fail for these and are skipped.
@@ -120,7 +121,13 @@ class _Reader:
             return None
         return value
 
-    def money(self, body: dict[str, Any], name: str, *, required: bool = False) -> Decimal | None:
+    def rate(self, body: dict[str, Any], name: str) -> Decimal | None:
+        """A currency rate: Codat gives rates to 9 decimal places, so they are kept."""
+        return self.money(body, name, places=RATE_PLACES)
+
+    def money(
+        self, body: dict[str, Any], name: str, *, required: bool = False, places: int = 4
+    ) -> Decimal | None:
         value = body.get(name)
         if value is None:
             if required:
@@ -140,8 +147,8 @@ class _Reader:
             self.fail(name, f"{name} must be a finite amount below {MAX_AMOUNT:,.0f}.")
             return None
         exponent = amount.as_tuple().exponent
-        if isinstance(exponent, int) and exponent < -4:
-            self.fail(name, f"{name} has more than 4 decimal places ({value}); round it.")
+        if isinstance(exponent, int) and exponent < -places:
+            self.fail(name, f"{name} has more than {places} decimal places ({value}); round it.")
             return None
         return amount
 
@@ -275,13 +282,14 @@ def canonical_id(value: str) -> str | None:
 
 
 def _currency(reader: _Reader, body: dict[str, Any]) -> tuple[str | None, Decimal | None]:
-    currency = reader.text(body, "currency", required=True)
+    # Codat requires it; left out, it is the account's or the company's (domain.currencies).
+    currency = reader.text(body, "currency")
     if currency is not None and not CURRENCY.match(currency):
         reader.fail(
             "currency",
             f"currency must be an ISO 4217 code such as USD or GBP; got {currency[:20]!r}.",
         )
-    rate = reader.money(body, "currencyRate")
+    rate = reader.rate(body, "currencyRate")
     if rate is not None and rate <= 0:
         reader.fail(
             "currencyRate",
@@ -468,7 +476,8 @@ def _adjustment(reader: _Reader, body: dict[str, Any], transaction_id: str) -> T
     return transaction
 
 
-def _line_paths(transaction: Transaction) -> Iterator[tuple[str, dict[str, Any]]]:
+def line_paths(transaction: Transaction) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Each line under the path the request gave it (``lines[0]``, or ``from``/``to``)."""
     if transaction.kind == "transfer":
         yield "from", transaction.lines[0]
         yield "to", transaction.lines[1]
@@ -502,7 +511,7 @@ def check_references(
         problems.append(Problem(f"{prefix}.{name}" if prefix else name, message, validator))
 
     accounts, taxes, tracking = books.accounts, books.tax_rates, books.tracking
-    for path, line in _line_paths(transaction):
+    for path, line in line_paths(transaction):
         account = line["account"]
         where = f"{path}.accountRef.id"
         if accounts is not None and account not in accounts:

@@ -20,12 +20,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from expense_sync.domain.currencies import check_against_books
 from expense_sync.domain.errors import InvalidRequest, NotFound, Problem
 from expense_sync.domain.expenses import (
     References,
     Transaction,
     canonical_id,
-    check_references,
     read_batch,
     read_transaction,
     references_from,
@@ -106,7 +106,7 @@ def _accept(
     many = transaction_id is None
     for index, transaction in enumerate(transactions):
         prefix = f"[{index}]" if many else ""
-        problems += check_references(with_defaults(transaction, defaults), references, prefix)
+        problems += check_against_books(with_defaults(transaction, defaults), references, prefix)
     _raise_if(problems, field)
     lock_row(session, Company, company_id)  # one request at a time from here
     return _store(session, company_id, kind, transactions, bodies, replace=not many)

@@ -50,10 +50,10 @@ from expense_sync.connectors.base import (
     ValidationConnectorError,
 )
 from expense_sync.domain.connections import ConnectionStatus
+from expense_sync.domain.currencies import check_against_books, in_currency
 from expense_sync.domain.errors import Problem
 from expense_sync.domain.expenses import (
     Transaction,
-    check_references,
     read_transaction,
     references_from,
     with_defaults,
@@ -163,11 +163,11 @@ def _checked_postings(
     references = references_from({t: books.read(t) for t in REFERENCE_TYPES})
     postings = []
     for row_id, revision, transaction in candidates:
-        problems = check_references(transaction, references)
+        problems = check_against_books(transaction, references)
         if problems:
             outcomes[row_id] = ("ValidationError", _joined(problems), problems[0].validator)
         else:
-            postings.append((row_id, _posting(transaction, revision)))
+            postings.append((row_id, _posting(in_currency(transaction, references), revision)))
     return postings
 
 
@@ -328,6 +328,7 @@ def _posting(transaction: Transaction, revision: int) -> Posting:
                 tax_rate=line["taxRate"],
                 tracking=tuple((ref["dataType"], ref["id"]) for ref in line["tracking"]),
                 description=line["description"],
+                currency=line.get("currency"),
             )
             for line in transaction.lines
         ),

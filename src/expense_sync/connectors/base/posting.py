@@ -5,6 +5,11 @@ hands the connector one ``Posting`` per transaction. The connector decides how t
 becomes the platform's records (docs/posting.md has a table per platform) and stores
 ``key`` (the client's transaction id) and ``revision`` where it can find them again:
 that is what makes a retried write land once.
+
+Currencies are resolved before a posting is made (``domain.currencies``): ``currency``
+is the request's, else the account's, else the company's. A transfer's two lines each
+carry their account's currency (``PostingLine.currency``); when they differ, the
+connector posts a conversion at the rate the two amounts imply.
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ class PostingLine:
     tax_rate: str | None = None
     tracking: tuple[tuple[str, str], ...] = ()  # (dataType, id)
     description: str | None = None
+    # A transfer's side is in its account's currency; None: the posting's ``currency``.
+    currency: str | None = None
 
 
 @dataclass(frozen=True)
@@ -35,7 +42,7 @@ class Posting:
     kind: str  # expense | reimbursable | transfer | adjustment
     type: str  # one of the manifest's EXPENSE_TRANSACTION_TYPES
     date: dt.date
-    currency: str | None
+    currency: str | None  # a transfer's: its ``from`` side's
     currency_rate: Decimal | None
     lines: tuple[PostingLine, ...]
     counter_account: str | None = None  # the bank/card account of an expense

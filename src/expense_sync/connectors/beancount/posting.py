@@ -26,7 +26,9 @@ def reference(file_name: str, key: str) -> str:
 
 
 def render(posting: Posting, tax_accounts: dict[str, str], currency: str) -> str:
-    """The transaction's text; ``currency`` is used where the posting has none (transfers)."""
+    """The transaction's text; ``currency`` (the ledger's operating currency) is used
+    where neither the posting nor its line has one. A transfer's sides are each in their
+    account's currency (``PostingLine.currency``)."""
     unit = posting.currency or currency
     payee = posting.payee or ""
     narration = posting.narration or f"{posting.type} {posting.key}"
@@ -56,7 +58,8 @@ def _legs(
     posting: Posting, line: PostingLine, tax_accounts: dict[str, str], unit: str
 ) -> list[str]:
     sign = LINE_SIGN.get(posting.type, 1)
-    legs = [f"  {line.account}  {_amount(sign * line.amount)} {unit}"]
+    unit = line.currency or unit
+    legs = [f"  {line.account}  {_amount(sign * line.amount)} {unit}{_price(posting, line)}"]
     if line.description:
         legs.append(f"    description: {quote(line.description)}")
     if line.tracking:
@@ -67,6 +70,18 @@ def _legs(
         legs.append(f"  {account}  {_amount(sign * line.tax)} {unit}")
         legs.append(f"    tax-rate: {quote(line.tax_rate or '')}")
     return legs
+
+
+def _price(posting: Posting, line: PostingLine) -> str:
+    """A transfer between accounts in two currencies is a conversion: its ``from`` side
+    carries a total price in the other side's amount (``-100 GBP @@ 127.70 USD``), so the
+    entry balances at the rate the two amounts imply, which Beancount's loader checks."""
+    if posting.kind != "transfer" or line is not posting.lines[0]:
+        return ""
+    target = posting.lines[1]
+    if target.currency is None or target.currency == (line.currency or target.currency):
+        return ""
+    return f" @@ {_amount(abs(target.amount))} {target.currency}"
 
 
 def _counter_account(posting: Posting) -> str | None:

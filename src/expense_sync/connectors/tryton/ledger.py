@@ -18,7 +18,8 @@ steps that each leave the books in a state the next ``post`` understands:
    is finished by the retry.
 
 What one batch needs from the books (company currency, journals, periods, accounts'
-party rule, taxes, employees' payable accounts) is read once per session and kept.
+party rule, taxes, employees' payable accounts, currencies and Tryton's rates for
+transfers between foreign-currency accounts) is read once per session and kept.
 """
 
 from __future__ import annotations
@@ -327,14 +328,41 @@ class TrytonLedger:
                 {row["id"]: row["addresses"][0] if row["addresses"] else next(created)
                  for row in rows}
             )  # fmt: skip
-        codes = {p.currency for p in postings if p.currency} - chart.currencies.keys()
+        codes = {
+            code for p in postings for code in (p.currency, *(line.currency for line in p.lines))
+            if code
+        } - chart.currencies.keys()  # fmt: skip
         if codes:
             rows = self._call(
                 "currency.currency", "search_read", [["code", "in", sorted(codes)]],
                 0, None, None, ["code"],
             )  # fmt: skip
             chart.currencies.update({row["code"]: row["id"] for row in rows})
+        self._read_rates(postings, chart)
         return chart
+
+    def _read_rates(self, postings: list[Posting], chart: shape.Chart) -> None:
+        """Tryton's rate, on its date, of the ``to`` currency of each transfer with no side
+        in the company's currency (``shape._transfer_amounts``): ``currency.currency``'s
+        own ``compute`` of one unit, unrounded, in the date's context."""
+        for p in postings:
+            if p.kind != "transfer":
+                continue
+            currencies = shape.transfer_currencies(p, chart)
+            wanted = (currencies[1], p.date)
+            if chart.currency_code in currencies or wanted in chart.rates:
+                continue
+            if currencies[1] not in chart.currencies:
+                continue  # refused by name when the move is built
+            try:
+                rate = self.client.call(
+                    "currency.currency", "compute",
+                    chart.currencies[currencies[1]], Decimal(1), chart.currency, False,
+                    context={**self.context, "date": p.date},
+                )  # fmt: skip
+            except ValidationConnectorError:
+                continue  # no rate on that date: refused by name when the move is built
+            chart.rates[wanted] = Decimal(rate)
 
     def _read_chart(self) -> shape.Chart:
         (company,) = self._call(

@@ -16,6 +16,9 @@ transaction's amounts in ``amount_second_currency`` and the company amounts
 ``amount * currencyRate`` (Codat's rate is base units per foreign unit: £20 at 1.277 is
 $25.54 in a USD company), rounded per line; the rounding difference goes to the
 counter line (or the largest line), so the move balances in the company currency.
+
+A transfer's sides are each in their account's currency (an account with a second
+currency, as Tryton keeps a foreign bank account); see ``_transfer_amounts``.
 """
 
 from __future__ import annotations
@@ -48,6 +51,8 @@ class Chart:
     taxes: dict[int, tuple[str, int | None, int | None]]  # name, invoice/credit note account
     payables: dict[int, int | None] = field(default_factory=dict)  # party -> payable account
     addresses: dict[int, int] = field(default_factory=dict)  # party -> its invoice address
+    # (ISO code, date) -> company currency units per unit, Tryton's rate on that date
+    rates: dict[tuple[str, dt.date], Decimal] = field(default_factory=dict)
 
 
 def marker(key: str, revision: int) -> str:
@@ -82,14 +87,18 @@ def move_values(posting: Posting, chart: Chart) -> dict[str, Any]:
             f"The Tryton books have no journal of type {JOURNAL_TYPE[posting.kind]}; create one "
             "(Financial > Configuration > Journals)."
         )
-    currency, rate = _conversion(posting, chart)
     legs = _legs(posting, chart)
-    company = [_round(amount * rate, chart.quantum) for _, amount, _ in legs]
-    difference = -sum(company, Decimal(0))
-    if difference:
-        # The counter line is last; without one the largest line absorbs the rounding.
-        index = len(legs) - 1 if posting.counter_account else _largest(company)
-        company[index] += difference
+    if posting.kind == "transfer":
+        company, seconds = _transfer_amounts(posting, chart)
+    else:
+        currency, rate = _conversion(posting, chart)
+        seconds = [currency] * len(legs)
+        company = [_round(amount * rate, chart.quantum) for _, amount, _ in legs]
+        difference = -sum(company, Decimal(0))
+        if difference:
+            # The counter line is last; without one the largest line absorbs the rounding.
+            index = len(legs) - 1 if posting.counter_account else _largest(company)
+            company[index] += difference
     narration = posting.narration or f"{posting.type} {posting.key}"
     return {
         "company": chart.company,
@@ -99,8 +108,8 @@ def move_values(posting: Posting, chart: Chart) -> dict[str, Any]:
         "description": f"{marker(posting.key, posting.revision)} {narration}"[:1000],
         "lines": [
             ["create", [
-                _move_line(posting, chart, leg, value, currency)
-                for leg, value in zip(legs, company, strict=True)
+                _move_line(posting, chart, leg, value, second)
+                for leg, value, second in zip(legs, company, seconds, strict=True)
             ]],
         ],
     }  # fmt: skip
@@ -307,6 +316,52 @@ def _conversion(posting: Posting, chart: Chart) -> tuple[int | None, Decimal]:
             field="currencyRate",
         )
     return currency, posting.currency_rate
+
+
+def transfer_currencies(posting: Posting, chart: Chart) -> tuple[str, str]:
+    """The currencies of a transfer's ``from`` and ``to`` sides (their accounts')."""
+    source, target = posting.lines
+    default = posting.currency or chart.currency_code
+    return source.currency or default, target.currency or default
+
+
+def _transfer_amounts(posting: Posting, chart: Chart) -> tuple[list[Decimal], list[int | None]]:
+    """A transfer's company amounts and second currencies, ``from`` then ``to``.
+
+    A side in the company's currency gives the amount, and the other side, in its own
+    currency, is converted at the rate the two amounts imply (Tryton's move keeps the
+    foreign amount as ``amount_second_currency``). Two sides in foreign currencies (one
+    or two) are converted the way Tryton converts a line it is given in a second
+    currency: with Tryton's own rate of the ``to`` side's currency on the transfer date
+    (``Chart.rates``, read by ledger.py)."""
+    source, target = posting.lines
+    currencies = transfer_currencies(posting, chart)
+    company_code = chart.currency_code
+    if currencies[1] == company_code:
+        moved = target.amount
+    elif currencies[0] == company_code:
+        moved = -source.amount
+    else:
+        rate = chart.rates.get((currencies[1], posting.date))
+        if rate is None:
+            raise ValidationConnectorError(
+                f"Tryton has no rate for {currencies[1]} on {posting.date.isoformat()}; add "
+                "one (Currency > Currencies > Rates).",
+                field="to.accountRef",
+            )
+        moved = _round(target.amount * rate, chart.quantum)
+    seconds: list[int | None] = []
+    for currency in currencies:
+        if currency == company_code:
+            seconds.append(None)
+        elif currency in chart.currencies:
+            seconds.append(chart.currencies[currency])
+        else:
+            raise ValidationConnectorError(
+                f"Tryton has no currency {currency}; add it (Currency > Currencies).",
+                field="accountRef",
+            )
+    return [-moved, moved], seconds
 
 
 def _tax(line: PostingLine, chart: Chart) -> int:

@@ -86,7 +86,7 @@ class TrytonSession:
             0,
             None,
             None,
-            ["name", "code", "parent", "note", "type", "type.name"],
+            ["name", "code", "parent", "note", "type", "type.name", "second_currency.code"],
         )
         inactive = set(
             self.client.call(
@@ -202,6 +202,7 @@ class TrytonSession:
             ["name", "expense", "revenue", "payable", "receivable", "statement"],
         )
         existing = {row["name"].lower() for row, _ in accounts if row["active"]}
+        seconds = self._second_currencies(data_type, records)
         values = []
         for index, record in enumerate(records):
             kind, name, bank = _account_shape(data_type, record)
@@ -230,9 +231,35 @@ class TrytonSession:
                     "type": _type_for(types, kind, bank),
                     "company": self.company_id,
                     "note": note or None,
+                    **({"second_currency": seconds[index]} if seconds[index] else {}),
                 }
             )
         return list(self.client.call("account.account", "create", values))
+
+    def _second_currencies(self, data_type: str, records: list[Record]) -> list[int | None]:
+        """For bank accounts in a currency other than the company's, that currency's id:
+        Tryton keeps such an account in the company currency with a second currency.
+        Other accounts stay in the company currency (Tryton refuses a second currency on
+        expense, revenue, payable and receivable accounts)."""
+        company = self._currency()
+        wanted = [
+            str(r.get("currency") or company) if data_type == "bankAccounts" else company
+            for r in records
+        ]
+        foreign = sorted({code for code in wanted if code != company})
+        if not foreign:
+            return [None] * len(records)
+        rows = self.client.call(
+            "currency.currency", "search_read", [["code", "in", foreign]], 0, None, None, ["code"]
+        )
+        ids = {row["code"]: int(row["id"]) for row in rows}
+        missing = [code for code in foreign if code not in ids]
+        if missing:
+            raise ValidationConnectorError(
+                f"Tryton has no currency {', '.join(missing)}; add it (Currency > Currencies).",
+                field="currency",
+            )
+        return [ids.get(code) for code in wanted]
 
     def update(self, data_type: str, record_id: str, record: Record) -> Record:
         if data_type not in CATEGORY or not record_id.isdigit():
@@ -287,7 +314,15 @@ class TrytonSession:
         return f"ir.attachment,{created}"
 
 
+def _currency_of(row: dict[str, Any], company_currency: str) -> str:
+    """An account's currency: its second currency (how Tryton keeps a bank account in
+    a foreign currency: its lines carry the foreign amounts), else the company's."""
+    second = row.get("second_currency.") or {}
+    return str(second.get("code") or company_currency)
+
+
 def _account(row: dict[str, Any], kind: str, currency: str) -> Record:
+    currency = _currency_of(row, currency)
     return {
         "id": str(row["id"]),
         "nominalCode": row.get("code"),
@@ -305,6 +340,7 @@ def _account(row: dict[str, Any], kind: str, currency: str) -> Record:
 
 
 def _bank_account(row: dict[str, Any], currency: str) -> Record:
+    currency = _currency_of(row, currency)
     return {
         "id": str(row["id"]),
         "accountName": row["name"],
