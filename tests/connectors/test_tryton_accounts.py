@@ -13,7 +13,7 @@ from expense_sync.connectors.base import LinkContext, LinkedBooks, ValidationCon
 from expense_sync.connectors.tryton import TrytonConnector
 from expense_sync.connectors.tryton.client import TrytonClient
 from expense_sync.connectors.tryton.connector import PUSH_MODELS
-from expense_sync.connectors.tryton.session import TrytonSession, chart_categories
+from expense_sync.connectors.tryton.session import TrytonSession, _account_shape, chart_categories
 from tests.tryton_server import TrytonServer
 
 
@@ -59,3 +59,23 @@ def test_the_category_places_the_account_in_the_chart(
             books.create("chartOfAccounts", [prototype | {"name": "Other"} | bad])
         assert caught.value.field == field
     assert len(books.read("chartOfAccounts")) == count
+
+
+def test_the_name_and_category_come_from_a_fully_qualified_name() -> None:
+    """No server needed: how a pushed account's fields are read before the write."""
+    sections = {"Expense.Expense"}
+
+    def shape(record: dict[str, str]) -> tuple[str, str, str | None, str]:
+        return _account_shape("chartOfAccounts", record, sections)
+
+    assert shape({"fullyQualifiedName": "Expense.Expense.Taxis"}) == (
+        "Expense",
+        "Taxis",
+        None,
+        "Expense.Expense",
+    )
+    bare = shape({"name": "Taxis", "fullyQualifiedCategory": "Expense"})
+    assert bare == ("Expense", "Taxis", None, "")  # the type's top section
+    with pytest.raises(ValidationConnectorError) as caught:
+        shape({"fullyQualifiedName": "Expense.Expense.Taxis", "type": "Income"})
+    assert caught.value.field == "fullyQualifiedName"

@@ -134,6 +134,8 @@ def test_the_create_models_list_the_ledgers_categories(api: TestClient, tenant: 
     assert model("chartOfAccounts")["properties"]["type"]["required"] is False
     bank = model("bankAccounts")["properties"]
     assert [o["value"] for o in bank["accountType"]["options"]] == ["Debit", "Credit"]
+    placement = bank["accountType"]["validation"]["information"][0]["details"]
+    assert "Liabilities:CreditCard:" in placement
 
 
 def test_every_codat_push_shape_is_known(books: Books) -> None:

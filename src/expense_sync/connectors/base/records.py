@@ -114,10 +114,12 @@ def standard_push_models(
     account_rules: tuple[FieldRule, ...],
     bank_name_rule: FieldRule,
     contact_omits: tuple[str, ...] = (),
+    bank_placement: str = "",
 ) -> dict[str, PushModel]:
     """The four writable data types; a connector supplies how it names and places
-    accounts (``fullyQualifiedName`` and ``fullyQualifiedCategory`` rules), and which
-    supplier and customer fields it cannot store."""
+    accounts (``fullyQualifiedName`` and ``fullyQualifiedCategory`` rules) and bank
+    accounts (``bank_placement``, shown with ``accountType``), and which supplier and
+    customer fields it cannot store."""
     return {
         "chartOfAccounts": PushModel(
             "chartOfAccounts",
@@ -150,7 +152,14 @@ def standard_push_models(
             "Bank account",
             (
                 bank_name_rule,
-                FieldRule("accountType", "Account type", required=True, choices=BANK_ACCOUNT_TYPES),
+                FieldRule(
+                    "accountType",
+                    "Account type",
+                    required=True,
+                    choices=BANK_ACCOUNT_TYPES,
+                    description="Debit for a bank account, Credit for a card.",
+                    information=bank_placement,
+                ),
                 FieldRule("nominalCode", "Nominal code", max_length=20),
                 FieldRule("currency", "Currency", required=True, is_currency=True),
                 FieldRule("institution", "Institution", max_length=200),

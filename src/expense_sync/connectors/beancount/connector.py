@@ -85,6 +85,8 @@ PUSH_MODELS = standard_push_models(
         ),
     ),
     FieldRule("accountName", "Account name", required=True, max_length=100),
+    bank_placement="Debit opens Assets:Bank:<AccountName>, Credit opens "
+    "Liabilities:CreditCard:<AccountName> (the name in CamelCase).",
 )
 MAX_PATH_LENGTH = 1000
 

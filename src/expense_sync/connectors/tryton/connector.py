@@ -74,6 +74,8 @@ PUSH_MODELS = standard_push_models(
     ),
     FieldRule("accountName", "Account name", required=True, max_length=100),
     contact_omits=NOT_STORED,
+    bank_placement="Debit creates a cash account in the chart's top Asset section, Credit "
+    "a liability account in its top Liability section.",
 )
 REQUIRED = ("url", "database", "username", "password")
 

@@ -390,13 +390,18 @@ def _account_shape(
     full = str(record.get("fullyQualifiedName") or "")
     if not category and "." in full and full.rsplit(".", 1)[0] in sections:
         category = full.rsplit(".", 1)[0]
-    name = record.get("name") or (full[len(category) + 1 :] if full.startswith(f"{category}.")
-                                  and category else full)  # fmt: skip
+    inside = bool(category) and full.startswith(f"{category}.")
+    name = record.get("name") or (full[len(category) + 1 :] if inside else full)
     if not name:
         raise ValidationConnectorError(
             "A Tryton account needs a name (or a fullyQualifiedName ending in one).", field="name"
         )
     kind = str(record.get("type") or category_type(category))
+    if category and category_type(category) != kind:
+        raise ValidationConnectorError(
+            f"fullyQualifiedName {full} is not of type {kind}; make them agree.",
+            field="fullyQualifiedName",
+        )
     return kind, str(name), None, "" if category == kind else category
 
 
