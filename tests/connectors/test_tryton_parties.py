@@ -105,13 +105,17 @@ def test_the_tax_number_is_read_from_the_party_tax_identifier(books: TrytonSessi
     assert cast(str, listed[stored["id"]]["taxNumber"]).replace(" ", "") == "BE0428759497"
 
 
-def test_the_push_model_refuses_fields_a_party_cannot_store_unless_null() -> None:
+def test_the_push_model_warns_of_codat_fields_a_party_cannot_store() -> None:
+    """taxNumber is a field of Codat's Supplier that a party cannot store: never "not a
+    field", but a warning naming it, and left out of what is written."""
     model = PUSH_MODELS["suppliers"]
-    problems = model.problems({"supplierName": "A", "taxNumber": "BE0428759497",
-                               "registrationNumber": None})  # fmt: skip
-    assert [(p.item, p.message) for p in problems] == [
-        ("taxNumber", "taxNumber is not a field of suppliers; remove it.")
+    record = {"supplierName": "A", "taxNumber": "BE0428759497", "registrationNumber": None}
+    assert model.problems(record) == []
+    assert [(p.item, p.message) for p in model.warnings(record)] == [
+        ("taxNumber", "Tryton cannot store taxNumber; the record was written without it.")
     ]
+    assert model.stored_part(record) == {"supplierName": "A"}
+    assert [p.item for p in model.problems(record | {"colour": "red"})] == ["colour"]
     listed = model.as_push_option()["properties"]  # what options/suppliers shows
     assert "addresses" in listed and "contactName" in listed
     assert not {"taxNumber", "registrationNumber", "defaultCurrency"} & set(listed)

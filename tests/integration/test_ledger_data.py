@@ -220,7 +220,7 @@ def test_push_accounts_and_bank_accounts(books: Books) -> None:
         ("/push/customers", {"customerName": 5, "colour": "red"}, {"customerName", "colour"}),
         (
             "/push/accounts",
-            {"fullyQualifiedName": "Expenses:X", "type": "Cost"},
+            {"fullyQualifiedName": "Expenses:X", "type": "Cost", "currency": "usd"},
             {"type", "currency"},
         ),
         (
@@ -250,7 +250,7 @@ def test_create_models_are_generated_from_the_manifest(books: Books) -> None:
     model = books.api.get(f"{books.connection}/options/chartOfAccounts", headers=books.headers)
     assert model.status_code == 200
     properties = model.json()["properties"]
-    assert properties["fullyQualifiedName"]["required"] is True
+    assert properties["fullyQualifiedName"]["required"] is False  # derived when left out
     assert [o["value"] for o in properties["type"]["options"]] == [
         "Asset",
         "Expense",

@@ -340,11 +340,9 @@ def test_v1_datasets_then_initiate(sdk: ExpenseSync, server: RunningServer) -> N
 
 def test_wait_for_sync_times_out_with_the_last_status(sdk: ExpenseSync) -> None:
     company = sdk.companies.create(request={"name": "Never linked"})
-    sdk.configuration.set(
-        company_id=company.id,
-        request={"bank_account": {"id": CARD}, "supplier": {}, "customer": {}},
-    )
-    created = sdk.expenses.create(company_id=company.id, request=[expense()])
+    # No books to check a configured default against: the card goes on the transaction.
+    payment = expense() | {"bank_account_ref": {"id": CARD}}
+    created = sdk.expenses.create(company_id=company.id, request=[payment])
     try:
         outcome = sdk.wait_for_sync(company.id, created.sync_id, timeout=0)
     except SyncTimeout as timeout:

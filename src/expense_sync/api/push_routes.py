@@ -123,6 +123,4 @@ def add_push_routes(
             companyId: uuid.UUID, connectionId: uuid.UUID, caller: CallerDep, uow: UowDep
         ) -> dict[str, Any]:
             connection = linked_connection(uow.session, caller.client_id, companyId, connectionId)
-            model = push_service.push_model_for(connection, data_type)
-            option: dict[str, Any] = model.as_push_option()
-            return option
+            return push_service.create_model(uow.session, connection, data_type)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from expense_sync.domain.errors import NotFound, Unprocessable
 from expense_sync.services.books import accounting_connection, find_accounting_connection
 from expense_sync.services.companies import owned_company_id
-from expense_sync.storage.models import CachedRecord
+from expense_sync.storage.models import CachedRecord, PullOperation
 from expense_sync.storage.query_sql import Page, PageRequest, QueryField, fetch_page
 
 
@@ -99,6 +99,20 @@ def records_by_type(
     for data_type, record in rows:
         found.setdefault(data_type, []).append(record)
     return found
+
+
+def read_types(session: Session, connection_id: uuid.UUID, data_types: Iterable[str]) -> set[str]:
+    """The data types the cache holds a completed read of: a type read and found empty
+    is known to be empty, unlike one never read (whose rows are equally absent)."""
+    return set(
+        session.scalars(
+            select(PullOperation.data_type).where(
+                PullOperation.connection_id == connection_id,
+                PullOperation.data_type.in_(list(data_types)),
+                PullOperation.status == "Complete",
+            )
+        )
+    )
 
 
 def _records_of(

@@ -32,7 +32,7 @@ from expense_sync.domain.expenses import (
     with_defaults,
 )
 from expense_sync.services.books import find_accounting_connection
-from expense_sync.services.cached_data import records_by_type
+from expense_sync.services.cached_data import read_types, records_by_type
 from expense_sync.services.companies import owned_company_id
 from expense_sync.storage.bulk import insert_rows
 from expense_sync.storage.locks import lock_row
@@ -348,14 +348,6 @@ def set_configuration(
         raise InvalidRequest.for_field(
             "body", 'Send {"bankAccount": {"id": …}, "supplier": {"id": …}, "customer": {"id": …}}.'
         )
-    references = cached_references(session, company_id)
-    known = {
-        "bankAccount": None
-        if references.accounts is None
-        else {k for k, v in references.accounts.items() if v.get("isBankAccount")},
-        "supplier": references.suppliers,
-        "customer": references.customers,
-    }
     values: dict[str, str | None] = {}
     problems = []
     for name in CONFIG_FIELDS:
@@ -369,16 +361,9 @@ def set_configuration(
                 Problem(f"{name}.id", f"{name}.id must be a string of 1 to 200 characters.")
             )
             continue
-        pool = known[name]
-        if value is not None and pool is not None and value not in pool:
-            problems.append(
-                Problem(
-                    f"{name}.id",
-                    f"{value!r} is not a {name} in the company's "
-                    "books; pick one from mappingOptions or the data endpoints.",
-                )
-            )
         values[name] = value
+    if not problems:
+        problems = _unknown_in_books(session, company_id, values)
     if problems:
         raise InvalidRequest(_summary(problems), problems)
     row = session.get(ExpenseConfiguration, company_id)
@@ -389,3 +374,73 @@ def set_configuration(
         setattr(row, column, values[name])
     session.flush()
     return _configuration_body(values)
+
+
+# The data type each default is looked up in (a bank account is an account of the chart
+# whose isBankAccount is true, as the sync checks it).
+CONFIG_SOURCES = {
+    "bankAccount": "chartOfAccounts",
+    "supplier": "suppliers",
+    "customer": "customers",
+}
+
+
+def _unknown_in_books(
+    session: Session, company_id: uuid.UUID, values: dict[str, str | None]
+) -> list[Problem]:
+    """Each default must be in the books as the cache holds them, or every sync that uses
+    it fails; a default the books cannot vouch for is refused, not stored.
+
+    When the books cannot be asked yet (no linked accounting connection, or the default's
+    data type never read), the default is refused too, with the step that makes it work:
+    the ids a client sets come from the books' data (``mappingOptions``, ``.../data/…``),
+    which are served from the same cache, so an unread cache means the id was not picked
+    from these books. Reading the platform here instead would make a configuration call
+    hang on (and spend the rate limit of) a cloud platform, and answer differently from
+    the mapping options next to it. Clearing a default (``"id": null``) needs no books.
+    """
+    wanted = {name: value for name, value in values.items() if value is not None}
+    if not wanted:
+        return []
+    connection = find_accounting_connection(session, company_id)
+    if connection is None:
+        return [
+            Problem(
+                f"{name}.id",
+                f"{name}.id {value!r} cannot be checked: the company has no linked accounting "
+                "connection. Link one (PUT .../connections/{connectionId}/authorization), "
+                f"refresh its data (POST /companies/{company_id}/data/all), then set the "
+                "configuration again.",
+            )
+            for name, value in wanted.items()
+        ]
+    sources = {CONFIG_SOURCES[name] for name in wanted}
+    read = read_types(session, connection.id, sources)
+    cached = records_by_type(session, connection.id, read)
+    problems = []
+    for name, value in wanted.items():
+        data_type = CONFIG_SOURCES[name]
+        records = {str(r["id"]): r for r in cached.get(data_type, [])}
+        if data_type not in read:
+            message = (
+                f"{name}.id {value!r} cannot be checked yet: the books' {data_type} have not "
+                f"been read. Refresh them (POST /companies/{company_id}/data/all, or "
+                f".../data/queue/{data_type}), wait for the pull to complete, then set the "
+                "configuration again."
+            )
+        elif name == "bankAccount" and not records.get(value, {}).get("isBankAccount"):
+            message = (
+                f"bankAccount.id {value!r} is not a bank or card account in the books; pick an "
+                "account whose isBankAccount is true (GET .../sync/expenses/mappingOptions), "
+                "or create one with POST .../push/bankAccounts."
+            )
+        elif value in records:
+            continue
+        else:
+            message = (
+                f"{name}.id {value!r} is not one of the company's {data_type} in the books; "
+                f"pick one from GET /companies/{company_id}/data/{data_type}, or create it "
+                f"with POST .../push/{data_type}."
+            )
+        problems.append(Problem(f"{name}.id", message))
+    return problems

@@ -3,6 +3,8 @@
 The request is checked against the connector's push model first (a 400 naming each bad
 field, nothing stored); then a ``Pending`` operation is recorded and handed to the
 executor, which writes through the connector and records Success, Failed or TimedOut.
+A field of Codat's schema the platform cannot store is left out of the write and named
+in the operation's ``validation.warnings``.
 """
 
 from __future__ import annotations
@@ -18,11 +20,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from expense_sync.config import Settings
 from expense_sync.connectors.base import (
     ConnectorError,
+    PushModel,
     RetriableConnectorError,
     ValidationConnectorError,
 )
 from expense_sync.domain.errors import InvalidRequest
 from expense_sync.services.books import connector_of, linked_connection, open_books
+from expense_sync.services.cached_data import records_by_type
 from expense_sync.services.companies import get_company_row, list_operations
 from expense_sync.services.jobs import Outcome, run_guarded
 from expense_sync.services.retry import record_failed_try
@@ -45,11 +49,19 @@ PUSH_FIELDS = {
 MAX_TIMEOUT_MINUTES = 7 * 24 * 60
 
 
-def push_model_for(connection: Connection, data_type: str) -> Any:
+def push_model_for(connection: Connection, data_type: str) -> PushModel:
     model = connector_of(connection).push_models.get(data_type)
     if model is None:
         raise InvalidRequest.for_field("dataType", f"{data_type} cannot be written here.")
     return model
+
+
+def create_model(session: Session, connection: Connection, data_type: str) -> dict[str, Any]:
+    """Codat's PushOption for ``data_type``, its listed options (the chart's categories)
+    read from the connection's cache: refresh the books to see groups added there."""
+    model = push_model_for(connection, data_type)
+    books = records_by_type(session, connection.id, set(model.listed_sources().values()))
+    return model.as_push_option(books)
 
 
 def submit(
@@ -79,6 +91,7 @@ def submit(
         )
     if record_id is not None and record.get("id") not in (None, record_id):
         raise InvalidRequest.for_field("id", "The body's id must match the id in the path.")
+    warnings = model.warnings(record)
     operation = PushOperation(
         company_id=company_id,
         connection_id=connection.id,
@@ -87,7 +100,10 @@ def submit(
         status="Pending",
         status_code=202,
         timeout_in_minutes=timeout_in_minutes,
-        data={k: v for k, v in record.items() if k != "id"},
+        data={k: v for k, v in model.stored_part(record).items() if k != "id"},
+        validation={"errors": [], "warnings": [_item(p.item, p.message) for p in warnings]}
+        if warnings
+        else None,
     )
     session.add(operation)
     session.flush()
@@ -192,8 +208,12 @@ def _finish(
     if message and status == "Failed" and code == 400:
         operation.validation = {
             "errors": [{"itemId": field, "message": message, "validatorName": "connector"}],
-            "warnings": [],
+            "warnings": (operation.validation or {}).get("warnings", []),
         }
+
+
+def _item(field: str, message: str) -> dict[str, Any]:
+    return {"itemId": field, "message": message, "validatorName": "push-model"}
 
 
 def _cache(session: Session, operation: PushOperation, record: dict[str, Any]) -> None:

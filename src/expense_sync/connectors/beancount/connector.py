@@ -28,6 +28,7 @@ from expense_sync.connectors.base import (
 from expense_sync.connectors.base.records import standard_push_models
 from expense_sync.connectors.beancount.chart import new_ledger_text
 from expense_sync.connectors.beancount.files import ledger_errors, write_checked
+from expense_sync.connectors.beancount.mapping import CATEGORY_PATTERN, ledger_categories
 from expense_sync.connectors.beancount.safety import check_ledger_tree, confined
 from expense_sync.connectors.beancount.session import BeancountSession
 from expense_sync.domain.text import printable
@@ -59,14 +60,33 @@ BEANCOUNT_MANIFEST = PlatformManifest(
 
 
 PUSH_MODELS = standard_push_models(
-    FieldRule(
-        "fullyQualifiedName",
-        "Account name",
-        required=True,
-        max_length=200,
-        description="The Beancount account, e.g. Expenses:Travel:Flights.",
+    "Beancount",
+    (
+        FieldRule(
+            "fullyQualifiedName",
+            "Fully qualified name",
+            max_length=200,
+            description="The Beancount account, e.g. Expenses:Travel:Flights (or "
+            "Expense.Travel.Flights); derived from fullyQualifiedCategory and name when "
+            "left out.",
+        ),
+        FieldRule(
+            "fullyQualifiedCategory",
+            "Fully qualified category",
+            max_length=200,
+            pattern=CATEGORY_PATTERN,
+            pattern_hint="must be an account type then Beancount account parts, "
+            "e.g. Expense.Travel (GET .../options/chartOfAccounts lists the ledger's).",
+            description="Where the account sits: its type, then the groups above it, "
+            "e.g. Expense.Travel puts Flights at Expenses:Travel:Flights.",
+            information="Any of the options, or a new group under one of the five types "
+            "(parts start with a capital letter or a digit).",
+            listed_from=("chartOfAccounts", ledger_categories),
+        ),
     ),
     FieldRule("accountName", "Account name", required=True, max_length=100),
+    bank_placement="Debit opens Assets:Bank:<AccountName>, Credit opens "
+    "Liabilities:CreditCard:<AccountName> (the name in CamelCase).",
 )
 MAX_PATH_LENGTH = 1000
 

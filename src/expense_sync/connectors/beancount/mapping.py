@@ -41,6 +41,40 @@ BANK_META = {
     "iBan": "iban",
 }
 ACCOUNT_NAME = re.compile(r"(Assets|Liabilities|Equity|Income|Expenses)(:[A-Z0-9][A-Za-z0-9-]*)+")
+CATEGORY_PATTERN = r"(Asset|Liability|Equity|Income|Expense)(\.[A-Z0-9][A-Za-z0-9-]*)*"
+DOTTED_NAME = re.compile(r"(Asset|Liability|Equity|Income|Expense)(\.[A-Z0-9][A-Za-z0-9-]*)+")
+
+
+def dotted(account: str) -> str:
+    """A Beancount account (or group) in Codat's category notation:
+    ``Expenses:Travel`` is ``Expense.Travel``."""
+    root, *parts = account.split(":")
+    return ".".join([ROOT_TYPES.get(root, root), *parts])
+
+
+def undotted(category: str) -> str:
+    """Codat's notation back to Beancount's: ``Expense.Travel`` is ``Expenses:Travel``."""
+    kind, *parts = category.split(".")
+    return ":".join([TYPE_ROOTS.get(kind, kind), *parts])
+
+
+def ledger_categories(accounts: list[Record]) -> list[str]:
+    """The categories a new account can take, from the ledger's accounts as read: the
+    five types, and every open account and group (Beancount nests an account under any
+    other), e.g. ``Expense.Travel`` for ``Expenses:Travel``."""
+    found = set(TYPE_ROOTS)
+    for account in accounts:
+        name = str(account.get("fullyQualifiedName") or "")
+        if account.get("status") == "Active" and ACCOUNT_NAME.fullmatch(name):
+            parts = name.split(":")
+            found.update(dotted(":".join(parts[:end])) for end in range(2, len(parts) + 1))
+    return sorted(found)
+
+
+def _leaf(text: str) -> str:
+    """A Beancount account part from free text: ``Rail travel`` is ``RailTravel``."""
+    words = re.findall(r"[A-Za-z0-9]+", text)
+    return "".join(word[:1].upper() + word[1:] for word in words)
 
 
 def _meta(entry: Any, key: str) -> str | None:
@@ -55,7 +89,7 @@ def account_record(entry: data.Open, closed: set[str], default_currency: str) ->
         "nominalCode": _meta(entry, "nominal-code"),
         "name": _meta(entry, "name") or entry.account.rsplit(":", 1)[-1],
         "description": _meta(entry, "description"),
-        "fullyQualifiedCategory": entry.account.rsplit(":", 1)[0],
+        "fullyQualifiedCategory": dotted(entry.account.rsplit(":", 1)[0]),
         "fullyQualifiedName": entry.account,
         "currency": (entry.currencies or [default_currency])[0],
         "type": ROOT_TYPES.get(root, "Unknown"),
@@ -121,18 +155,53 @@ def contact_text(date: str, data_type: str, record_id: str, record: Record) -> s
     return custom(date, kind, record_id, meta)
 
 
-def account_text(date: str, record: Record) -> tuple[str, str]:
-    account = str(record.get("fullyQualifiedName") or "")
+def account_name(record: Record) -> str:
+    """The Beancount account a pushed account opens: its ``fullyQualifiedName`` (in
+    Beancount's notation or Codat's dotted one), else its ``fullyQualifiedCategory`` (or
+    bare ``type``) with ``name`` as the last part."""
+    given = str(record.get("fullyQualifiedName") or "")
+    category = str(record.get("fullyQualifiedCategory") or "")
+    if given:
+        account = undotted(given) if DOTTED_NAME.fullmatch(given) else given
+        if not ACCOUNT_NAME.fullmatch(account):
+            raise ValidationConnectorError(
+                "fullyQualifiedName must be a Beancount account such as Expenses:Travel:Flights "
+                "(a root of Assets, Liabilities, Equity, Income or Expenses, then capitalised "
+                "parts), or be left out to derive it from fullyQualifiedCategory and name.",
+                field="fullyQualifiedName",
+            )
+        if category and account.rsplit(":", 1)[0] != undotted(category):
+            raise ValidationConnectorError(
+                f"fullyQualifiedName {given} is not in fullyQualifiedCategory {category} "
+                f"(it is in {dotted(account.rsplit(':', 1)[0])}); make them agree, or send "
+                "only one.",
+                field="fullyQualifiedCategory",
+            )
+        return account
+    leaf = _leaf(str(record.get("name") or ""))
+    if not leaf:
+        raise ValidationConnectorError(
+            "name is needed to name the account (its last part, e.g. Flights), unless "
+            "fullyQualifiedName gives the whole account.",
+            field="name",
+        )
+    account = f"{undotted(category or str(record.get('type') or ''))}:{leaf}"
     if not ACCOUNT_NAME.fullmatch(account):
         raise ValidationConnectorError(
-            "fullyQualifiedName must be a Beancount account such as Expenses:Travel:Flights "
-            "(a root of Assets, Liabilities, Equity, Income or Expenses, then capitalised parts).",
-            field="fullyQualifiedName",
+            f"name {record.get('name')!r} cannot end a Beancount account ({account}): "
+            "start it with a letter or a digit.",
+            field="name",
         )
-    expected_root = TYPE_ROOTS[str(record["type"])]
+    return account
+
+
+def account_text(date: str, record: Record, default_currency: str) -> tuple[str, str]:
+    account = account_name(record)
+    kind = record.get("type") or ROOT_TYPES.get(account.split(":", 1)[0])
+    expected_root = TYPE_ROOTS[str(kind)]
     if not account.startswith(expected_root + ":"):
         raise ValidationConnectorError(
-            f"An account of type {record['type']} must sit under {expected_root}:, "
+            f"An account of type {kind} must sit under {expected_root}:, "
             f"not {account.split(':', 1)[0]}:.",
             field="type",
         )
@@ -141,12 +210,12 @@ def account_text(date: str, record: Record) -> tuple[str, str]:
         "nominal-code": record.get("nominalCode"),
         "description": record.get("description"),
     }
-    return account, open_account(date, account, [str(record["currency"])], meta)
+    currency = str(record.get("currency") or default_currency)
+    return account, open_account(date, account, [currency], meta)
 
 
 def bank_account_text(date: str, record: Record) -> tuple[str, str]:
-    words = re.findall(r"[A-Za-z0-9]+", str(record.get("accountName") or ""))
-    leaf = "".join(word[:1].upper() + word[1:] for word in words)
+    leaf = _leaf(str(record.get("accountName") or ""))
     if not leaf or not leaf[0].isalpha():
         raise ValidationConnectorError(
             "accountName must start with a letter so it can name a Beancount account.",

@@ -165,7 +165,7 @@ class BeancountSession:
         existing = {r["id"] for r in self._records(loaded, data_type)} if records else set()
         ids, blocks = [], []
         for index, record in enumerate(records):
-            record_id, block = self._render_new(data_type, record, date, existing)
+            record_id, block = self._render_new(data_type, record, date, existing, loaded)
             if key:
                 block += f"  {PUSH_KEY}: {quote(f'{key}/{index}')}\n"
             existing.add(record_id)
@@ -175,10 +175,10 @@ class BeancountSession:
         return ids
 
     def _render_new(
-        self, data_type: str, record: Record, date: str, existing: set[str]
+        self, data_type: str, record: Record, date: str, existing: set[str], loaded: Loaded
     ) -> tuple[str, str]:
         if data_type == "chartOfAccounts":
-            record_id, block = mapping.account_text(date, record)
+            record_id, block = mapping.account_text(date, record, loaded.currency)
         elif data_type == "bankAccounts":
             record_id, block = mapping.bank_account_text(date, record)
         elif data_type in mapping.CONTACT_KINDS:

@@ -27,7 +27,7 @@ from expense_sync.connectors.base import (
 from expense_sync.connectors.base.records import standard_push_models
 from expense_sync.connectors.tryton.client import TrytonClient
 from expense_sync.connectors.tryton.parties import NOT_STORED
-from expense_sync.connectors.tryton.session import TrytonSession
+from expense_sync.connectors.tryton.session import TrytonSession, chart_categories
 
 TRYTON_MANIFEST = PlatformManifest(
     key="tryt",
@@ -50,14 +50,33 @@ TRYTON_MANIFEST = PlatformManifest(
     tested_against="a real trytond 8.2 server over JSON-RPC",
 )
 PUSH_MODELS = standard_push_models(
-    FieldRule(
-        "fullyQualifiedName",
-        "Full name",
-        max_length=200,
-        description="Used as the account's name when name is not given.",
+    "Tryton",
+    (
+        FieldRule(
+            "fullyQualifiedName",
+            "Fully qualified name",
+            max_length=200,
+            description="The category, then the account's name (Expense.Expense.Travel); "
+            "derived when left out, and its last part names the account when name is not "
+            "given.",
+        ),
+        FieldRule(
+            "fullyQualifiedCategory",
+            "Fully qualified category",
+            max_length=200,
+            pattern=r"(Asset|Liability|Equity|Income|Expense)(\..+)?",
+            pattern_hint="must be one of the chart's categories, e.g. Expense "
+            "(GET .../options/chartOfAccounts lists them).",
+            description="The account's type, then the chart's accounts above it (by name); "
+            "the type alone puts it in the chart's top section of that type.",
+            information="One of the options, each a section of the Tryton chart.",
+            listed_from=("chartOfAccounts", chart_categories),
+        ),
     ),
     FieldRule("accountName", "Account name", required=True, max_length=100),
     contact_omits=NOT_STORED,
+    bank_placement="Debit creates a cash account in the chart's top Asset section, Credit "
+    "a liability account in its top Liability section.",
 )
 REQUIRED = ("url", "database", "username", "password")
 # What the customer linking their books reads when the login cannot happen: what to check,

@@ -27,6 +27,7 @@ from decimal import Decimal
 from typing import Any
 
 from expense_sync.connectors.base import Document, Posted, Posting, Record, ValidationConnectorError
+from expense_sync.connectors.base.records import category_type
 from expense_sync.connectors.tryton.client import TrytonClient
 from expense_sync.connectors.tryton.ledger import TrytonLedger
 from expense_sync.connectors.tryton.parties import CATEGORY, KEY_PREFIX, Parties
@@ -94,15 +95,21 @@ class TrytonSession:
             )
         )
         by_id = {row["id"]: row for row in rows}
+        parents = {row["parent"] for row in rows}
         result = []
         for row in rows:
             row["active"] = row["id"] not in inactive
             if row["parent"] is None:
                 continue  # the chart itself
+            above: list[str] = []  # the names from the top section down to the parent
             top = row
             while top["parent"] in by_id and by_id[top["parent"]]["parent"] is not None:
                 top = by_id[top["parent"]]
-            result.append((row, _kind(top["name"])))
+                above.insert(0, top["name"])
+            kind = _kind(top["name"])
+            row["category"] = ".".join([kind, *above])
+            row["section"] = row["id"] in parents or row.get("type") is None
+            result.append((row, kind))
         return result
 
     def _tracking(self) -> list[Record]:
@@ -203,16 +210,30 @@ class TrytonSession:
         )
         existing = {row["name"].lower() for row, _ in accounts if row["active"]}
         seconds = self._second_currencies(data_type, records)
+        sections = {
+            f"{row['category']}.{row['name']}": row
+            for row, _ in accounts
+            if row["section"] and row["active"]
+        }
         values = []
         for index, record in enumerate(records):
-            kind, name, bank = _account_shape(data_type, record)
+            if data_type == "chartOfAccounts":
+                self._check_currency(record)
+            kind, name, bank, category = _account_shape(data_type, record, set(sections))
             if name.lower() in existing:
                 raise ValidationConnectorError(
                     f"An account named {name} already exists.",
                     field="name" if bank is None else "accountName",
                 )
             existing.add(name.lower())
-            parent = tops.get(kind)
+            parent = sections.get(category) if category else tops.get(kind)
+            if parent is None and category:
+                raise ValidationConnectorError(
+                    f"fullyQualifiedCategory {category} is not a section of this Tryton chart; "
+                    "pick one from GET .../options/chartOfAccounts (refresh chartOfAccounts "
+                    f"first), or send only the type ({kind}).",
+                    field="fullyQualifiedCategory",
+                )
             if parent is None:
                 raise ValidationConnectorError(f"The chart has no {kind} section.", field="type")
             note = "\n".join(
@@ -260,6 +281,15 @@ class TrytonSession:
                 field="currency",
             )
         return [ids.get(code) for code in wanted]
+
+    def _check_currency(self, record: Record) -> None:
+        currency = record.get("currency")
+        if currency and currency != self._currency():
+            raise ValidationConnectorError(
+                f"Tryton keeps accounts in the company's currency ({self._currency()}), not "
+                f"{currency}; send {self._currency()} or leave currency out.",
+                field="currency",
+            )
 
     def update(self, data_type: str, record_id: str, record: Record) -> Record:
         if data_type not in CATEGORY or not record_id.isdigit():
@@ -328,8 +358,8 @@ def _account(row: dict[str, Any], kind: str, currency: str) -> Record:
         "nominalCode": row.get("code"),
         "name": row["name"],
         "description": None,
-        "fullyQualifiedCategory": kind,
-        "fullyQualifiedName": row["name"],
+        "fullyQualifiedCategory": row["category"],
+        "fullyQualifiedName": f"{row['category']}.{row['name']}",
         "currency": currency,
         "type": kind,
         "status": "Active" if row["active"] else "Archived",
@@ -382,14 +412,41 @@ def _tax(row: dict[str, Any]) -> Record:
     }
 
 
-def _account_shape(data_type: str, record: Record) -> tuple[str, str, str | None]:
+def _account_shape(
+    data_type: str, record: Record, sections: set[str]
+) -> tuple[str, str, str | None, str]:
+    """(type, name, bank account type, category) of a pushed account. The category is
+    the one sent, else the part of ``fullyQualifiedName`` before its last ``.`` when that
+    is a section of the chart; a bare type means the type's top section (``""``)."""
     if data_type == "bankAccounts":
         bank = str(record["accountType"])
-        return ("Asset" if bank == "Debit" else "Liability"), str(record["accountName"]), bank
-    name = record.get("name") or record.get("fullyQualifiedName")
+        kind = "Asset" if bank == "Debit" else "Liability"
+        return kind, str(record["accountName"]), bank, ""
+    category = str(record.get("fullyQualifiedCategory") or "")
+    full = str(record.get("fullyQualifiedName") or "")
+    if not category and "." in full and full.rsplit(".", 1)[0] in sections:
+        category = full.rsplit(".", 1)[0]
+    inside = bool(category) and full.startswith(f"{category}.")
+    name = record.get("name") or (full[len(category) + 1 :] if inside else full)
     if not name:
-        raise ValidationConnectorError("A Tryton account needs a name.", field="name")
-    return str(record["type"]), str(name), None
+        raise ValidationConnectorError(
+            "A Tryton account needs a name (or a fullyQualifiedName ending in one).", field="name"
+        )
+    kind = str(record.get("type") or category_type(category))
+    if category and category_type(category) != kind:
+        raise ValidationConnectorError(
+            f"fullyQualifiedName {full} is not of type {kind}; make them agree.",
+            field="fullyQualifiedName",
+        )
+    return kind, str(name), None, "" if category == kind else category
+
+
+def chart_categories(accounts: list[Record]) -> list[str]:
+    """The categories listed for a new account, from the chart as read: the five types
+    (each its top section) and every section that holds active accounts."""
+    found = {"Asset", "Liability", "Equity", "Income", "Expense"}
+    found.update(str(a["fullyQualifiedCategory"]) for a in accounts if a.get("status") == "Active")
+    return sorted(found)
 
 
 def _type_for(types: list[dict[str, Any]], kind: str, bank: str | None) -> int | None:
