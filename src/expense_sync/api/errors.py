@@ -140,6 +140,26 @@ def _validation_problems(error: RequestValidationError) -> list[Problem]:
     return problems
 
 
+def _malformed_path_ids(error: RequestValidationError) -> list[Problem]:
+    """The path parameters that cannot name anything (``/companies/not-a-uuid``): Codat
+    declares 404 for an id that names nothing, and no 400, on operations by id, so such a
+    request is answered 404, naming the parameter and the form its value must take."""
+    problems = []
+    for item in error.errors():
+        loc = tuple(item.get("loc", ()))
+        if not loc or loc[0] != "path":
+            continue
+        name = _field_name(loc)
+        shown = str(item.get("input", ""))[:100]
+        if item.get("type") == "uuid_parsing":
+            form = "a UUID such as 3fa85f64-5717-4562-b3fc-2c963f66afa6"
+        else:
+            form = item.get("msg", "a valid value").removeprefix("Input should be ")
+        message = f"{name} '{shown}' names nothing: {name} must be {form}."
+        problems.append(Problem(name, message, "request-schema"))
+    return problems
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ExpenseSyncError)
     async def domain_error(_: Request, error: ExpenseSyncError) -> JSONResponse:
@@ -176,6 +196,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
+        not_found = _malformed_path_ids(error)
+        if not_found:
+            return error_response(404, " ".join(p.message for p in not_found), not_found)
         problems = _validation_problems(error)
         summary = "; ".join(p.message for p in problems[:3])
         return error_response(400, f"The request is not valid: {summary}", problems)
