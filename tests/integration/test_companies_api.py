@@ -255,3 +255,16 @@ def test_every_response_carries_its_correlation_id(api: TestClient, tenant: Tena
     response = api.get("/companies/00000000-0000-0000-0000-000000000000", headers=tenant.headers)
     assert response.status_code == 404
     assert response.headers["x-correlation-id"] == response.json()["correlationId"]
+
+
+def test_a_body_that_is_not_utf8_is_a_400_naming_the_body(api: TestClient, tenant: Tenant) -> None:
+    company = api.post("/companies", json={"name": "Bytes"}, headers=tenant.headers).json()
+    response = api.patch(
+        f"/companies/{company['id']}",
+        content=b'{"name": "\xff\xfe"}',
+        headers=tenant.headers | {"Content-Type": "application/json"},
+    )
+    assert response.status_code == 400, response.text
+    (problem,) = response.json()["validation"]["errors"]
+    assert problem["itemId"] == "body" and "UTF-8" in problem["message"]
+    assert api.get(f"/companies/{company['id']}", headers=tenant.headers).json()["name"] == "Bytes"
