@@ -25,10 +25,10 @@ What this covers, and what not:
   refused address (one bad address among several refuses the URL), and rebinding between
   check and connection.
 - Not covered: redirects are never followed (a 3xx is a failed attempt), so they need no
-  check. A proxy from the environment (``HTTP_PROXY``) is not used for deliveries, since
-  it would make its own lookup. Addresses that are public but belong to the operator's
-  own network (a public IP of an internal service) cannot be told apart here; a firewall
-  on egress is the place for that.
+  check. The delivery client reads no environment settings (no ``HTTP_PROXY``, which
+  would make its own lookup; no ``SSL_CERT_FILE`` either). Addresses that are public but
+  belong to the operator's own network (a public IP of an internal service) cannot be
+  told apart here; a firewall on egress is the place for that.
 """
 
 from __future__ import annotations
