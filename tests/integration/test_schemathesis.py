@@ -50,7 +50,7 @@ from expense_sync.config import Settings
 from tests.conftest import Tenant, make_tenant
 
 
-def _reference() -> Path:
+def codat_reference() -> Path:
     """Codat's documents in the shared reference folder beside the checkout (a worktree
     may sit deeper than the main checkout, so every parent is tried)."""
     here = Path(__file__).resolve()
@@ -61,7 +61,7 @@ def _reference() -> Path:
     raise FileNotFoundError(f"no shared/reference/codat above {here}")
 
 
-REFERENCE = _reference()
+REFERENCE = codat_reference()
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
 # Examples per operation and mode: about 60 operations, each case sent twice, on SQLite
 # and PostgreSQL; this keeps the whole file to a few minutes on two cores.
