@@ -62,6 +62,8 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         data_dir=tmp_path / "data",
         database_url=database_url,
         secret_key=base64.urlsafe_b64encode(b"0" * 32).decode(),
+        # Test receivers listen on 127.0.0.1; tests of the refusal turn this off.
+        webhook_allow_private=True,
     )
 
 

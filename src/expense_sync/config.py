@@ -20,6 +20,13 @@
   ``WEBHOOK_RETRY_WINDOW`` (259200 s = 3 days): a webhook delivery that fails is tried
   again after an exponential, jittered delay from the first up to the max, until the
   event is older than the window; then it is marked Failed.
+- ``IDEMPOTENCY_KEY_SECONDS`` (5400 = 90 minutes, as Codat): how long an
+  ``Idempotency-Key`` replays its first answer; after that the same key is a new request.
+  The reconciler deletes expired keys.
+- ``WEBHOOK_ALLOW_PRIVATE`` (false): allow webhook consumers whose URL resolves to a
+  loopback, private, link-local, unique-local, multicast, reserved or cloud metadata
+  address. Off, such a URL is refused with 400 when the consumer is created and each
+  delivery checks the address again. Turn it on for local receivers (tests, a laptop).
 """
 
 from __future__ import annotations
@@ -48,6 +55,8 @@ class Settings(BaseSettings):
     webhook_retry_first_delay: float = Field(default=5.0, gt=0)
     webhook_retry_max_delay: float = Field(default=3600.0, gt=0)
     webhook_retry_window: float = Field(default=3 * 24 * 3600.0, gt=0)
+    webhook_allow_private: bool = False
+    idempotency_key_seconds: float = Field(default=90 * 60.0, gt=0)
 
     @cached_property
     def secret_key_bytes(self) -> bytes:

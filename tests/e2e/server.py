@@ -84,7 +84,9 @@ def running_server(data_dir: Path, env: dict[str, str] | None = None) -> Iterato
     def healthy() -> bool:
         return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
 
-    with started(command, log, env) as process:
+    # Test receivers listen on 127.0.0.1 and examples use names that do not resolve here.
+    allowed = {"EXPENSE_SYNC_WEBHOOK_ALLOW_PRIVATE": "true", **(env or {})}
+    with started(command, log, allowed) as process:
         wait_until_ready(healthy, process, log, "expense-sync serve")
         match = re.search(r"API key \(shown once\):\s+(\S+)", log.read_text())
         yield RunningServer(url, match.group(1) if match else "", data_dir, log, process)

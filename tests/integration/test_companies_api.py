@@ -189,10 +189,50 @@ def test_rejected_update_changes_nothing(api: TestClient, tenant: Tenant) -> Non
     assert api.get(url, headers=tenant.headers).json() == company
 
 
-def test_non_uuid_ids_are_400(api: TestClient, tenant: Tenant) -> None:
-    response = api.get("/companies/not-a-uuid", headers=tenant.headers)
-    assert response.status_code == 400
-    assert response.json()["validation"]["errors"][0]["itemId"] == "companyId"
+def test_non_uuid_ids_are_404_naming_the_parameter(api: TestClient, tenant: Tenant) -> None:
+    # Codat declares 404, and no 400, for an id that names nothing (replace-company,
+    # unlink-connection ...), so a malformed id is a 404 too, saying what an id looks like.
+    company = api.post("/companies", json={"name": "Kept"}, headers=tenant.headers).json()
+    url = f"/companies/{company['id']}"
+    connection = api.post(
+        f"{url}/connections", json={"platformKey": "bean"}, headers=tenant.headers
+    ).json()
+    requests = [
+        ("GET", "/companies/not-a-uuid", None),
+        ("PUT", "/companies/not-a-uuid", {"name": "Changed"}),
+        ("PATCH", "/companies/not-a-uuid", {"name": "Changed"}),
+        ("DELETE", "/companies/not-a-uuid", None),
+        ("GET", f"{url}/connections/not-a-uuid", None),
+        ("PATCH", f"{url}/connections/not-a-uuid", {"status": "Unlinked"}),
+        ("DELETE", f"{url}/connections/not-a-uuid", None),
+        ("GET", f"{url}/sync/expenses/syncs/not-a-uuid/status", None),
+    ]
+    for method, path, body in requests:
+        response = api.request(method, path, json=body, headers=tenant.headers)
+        assert response.status_code == 404, (method, path, response.text)
+        error = response.json()
+        problem = error["validation"]["errors"][0]
+        assert problem["itemId"] in ("companyId", "connectionId", "syncId"), error
+        assert "'not-a-uuid' names nothing" in error["error"]
+        assert "must be a UUID such as" in problem["message"]
+    assert api.get(url, headers=tenant.headers).json()["name"] == "Kept"
+    kept = api.get(f"{url}/connections/{connection['id']}", headers=tenant.headers).json()
+    assert kept["status"] == connection["status"]
+
+
+def test_a_malformed_query_is_400_on_every_list(api: TestClient, tenant: Tenant) -> None:
+    company = api.post("/companies", json={"name": "Acme"}, headers=tenant.headers).json()
+    url = f"/companies/{company['id']}"
+    for path in ("/companies", f"{url}/connections", f"{url}/push", f"{url}/data/history",
+                 "/integrations"):  # fmt: skip
+        for query in ("name==", "name==Acme", "name=>Acme"):
+            response = api.get(path, params={"query": query}, headers=tenant.headers)
+            assert response.status_code == 400, (path, query, response.text)
+            (problem,) = response.json()["validation"]["errors"]
+            assert problem["itemId"] == "query"
+            assert "found another operator" in problem["message"], problem
+    quoted = api.get("/companies", params={"query": 'name="Acme"'}, headers=tenant.headers)
+    assert [c["name"] for c in quoted.json()["results"]] == ["Acme"]
 
 
 @pytest.mark.parametrize(
@@ -215,3 +255,16 @@ def test_every_response_carries_its_correlation_id(api: TestClient, tenant: Tena
     response = api.get("/companies/00000000-0000-0000-0000-000000000000", headers=tenant.headers)
     assert response.status_code == 404
     assert response.headers["x-correlation-id"] == response.json()["correlationId"]
+
+
+def test_a_body_that_is_not_utf8_is_a_400_naming_the_body(api: TestClient, tenant: Tenant) -> None:
+    company = api.post("/companies", json={"name": "Bytes"}, headers=tenant.headers).json()
+    response = api.patch(
+        f"/companies/{company['id']}",
+        content=b'{"name": "\xff\xfe"}',
+        headers=tenant.headers | {"Content-Type": "application/json"},
+    )
+    assert response.status_code == 400, response.text
+    (problem,) = response.json()["validation"]["errors"]
+    assert problem["itemId"] == "body" and "UTF-8" in problem["message"]
+    assert api.get(f"/companies/{company['id']}", headers=tenant.headers).json()["name"] == "Bytes"

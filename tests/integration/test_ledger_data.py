@@ -296,11 +296,21 @@ def test_push_needs_a_linked_connection(api: TestClient, tenant: Tenant) -> None
         json={"supplierName": "x"},
         headers=tenant.headers,
     )
-    assert response.status_code == 422 and "PendingAuth" in response.json()["error"]
+    # "Cannot be done now" is our 422; each Codat operation answers it with a status its
+    # spec declares (409, else 400, else 404: api/codat_statuses.py), saying the same.
+    assert response.status_code == 400 and "PendingAuth" in response.json()["error"]
     refresh = api.post(f"/companies/{company['id']}/data/all", headers=tenant.headers)
     assert (
-        refresh.status_code == 422 and "no linked accounting connection" in refresh.json()["error"]
+        refresh.status_code == 400 and "no linked accounting connection" in refresh.json()["error"]
     )
+    base = f"/companies/{company['id']}"
+    for path, status, says in (
+        (f"{base}/connections/{connection['id']}/options/chartOfAccounts", 404, "PendingAuth"),
+        (f"{base}/sync/expenses/mappingOptions", 404, "no linked accounting connection"),
+        (f"{base}/data/info", 409, "no linked accounting connection"),
+    ):
+        answer = api.get(path, headers=tenant.headers)
+        assert answer.status_code == status and says in answer.json()["error"], (path, answer.text)
 
 
 def test_the_cache_shows_only_the_linked_connection(books: Books) -> None:

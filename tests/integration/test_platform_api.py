@@ -121,3 +121,28 @@ def test_bad_webhook_consumers_are_refused(api: TestClient, tenant: Tenant) -> N
 def test_healthz_checks_the_database(api: TestClient) -> None:
     response = api.get("/healthz")
     assert response.status_code == 200 and response.json()["database"] == "ok"
+
+
+def test_data_type_features_carry_both_spellings_of_codats_schema(
+    api: TestClient, tenant: Tenant
+) -> None:
+    # Codat's dataTypeFeature defines `dataType` (its SDKs read it) yet requires `datatype`.
+    features = api.get("/integrations/bean", headers=tenant.headers).json()["datatypeFeatures"]
+    assert features and all(f["datatype"] == f["dataType"] for f in features)
+    assert {"chartOfAccounts", "suppliers"} <= {f["dataType"] for f in features}
+
+
+def test_an_unknown_authorization_field_is_named_even_when_its_name_is_empty(
+    api: TestClient, tenant: Tenant
+) -> None:
+    company = api.post("/companies", json={"name": "Keys"}, headers=tenant.headers).json()
+    url = f"/companies/{company['id']}/connections"
+    connection = api.post(url, json={"platformKey": "bean"}, headers=tenant.headers).json()
+    refused = api.put(
+        f"{url}/{connection['id']}/authorization", json={"": "x"}, headers=tenant.headers
+    )
+    assert refused.status_code == 400, refused.text
+    (problem,) = refused.json()["validation"]["errors"]
+    assert problem["itemId"] == "" and "takes only ledgerPath" in problem["message"]
+    kept = api.get(f"{url}/{connection['id']}", headers=tenant.headers).json()
+    assert kept["status"] == "PendingAuth"

@@ -443,6 +443,7 @@ def test_an_event_exists_only_if_its_transaction_commits(runtime: Runtime, tenan
             client_id,
             ConsumerSpec(url="http://127.0.0.1:9/", event_types=["client.rateLimit.reached"]),
             runtime.secrets,
+            allow_private=True,
         )
         uow.commit()
     now = datetime.now(UTC)

@@ -46,6 +46,10 @@ def test_quoted_values_may_hold_operators() -> None:
         ("name=a && ", "Expected a field name"),
         ('name="open', "Unterminated quoted value"),
         ("a=1 )", "Expected && or ||"),
+        ("name==", "Expected a value but found another operator at position 6"),
+        ("name==Acme", "Expected a value but found another operator"),
+        ("name=>x", "quote a value that starts with an operator character"),
+        ("name!==x", "Expected a value but found another operator"),
         ("", "The query is empty"),
     ],
 )
@@ -64,3 +68,8 @@ def test_order_by_descending_and_several_fields() -> None:
 def test_order_by_rejects_garbage() -> None:
     with pytest.raises(MalformedQuery, match="orderBy"):
         parse_order_by("name; drop table")
+
+
+def test_a_value_starting_with_an_operator_character_is_quoted() -> None:
+    assert parse_query('name="=x"') == Comparison("name", "=", "=x", 1)
+    assert parse_query("created>=2024-01-01") == Comparison("created", ">=", "2024-01-01", 1)

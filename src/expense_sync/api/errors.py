@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from expense_sync.api.codat_statuses import codat_status
 from expense_sync.api.correlation import current_correlation_id
 from expense_sync.connectors.base import ConnectorError, RetriableConnectorError
 from expense_sync.domain.errors import (
@@ -65,6 +66,8 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         503: "The accounting platform could not be reached; `canBeRetried` is 'True'.",
     }.items()
 }
+
+UNREADABLE_BODY = "There was an error parsing the body"  # FastAPI's words
 
 _STATUS = {
     Unauthorized: 401,
@@ -140,10 +143,38 @@ def _validation_problems(error: RequestValidationError) -> list[Problem]:
     return problems
 
 
+def _operation(request: Request) -> str:
+    """``"METHOD /path/{template}"`` of the route that took the request ("" if none)."""
+    route = request.scope.get("route")
+    path = getattr(route, "path", None)
+    return f"{request.method} {path}" if path else ""
+
+
+def _malformed_path_ids(error: RequestValidationError) -> list[Problem]:
+    """The path parameters that cannot name anything (``/companies/not-a-uuid``): Codat
+    declares 404 for an id that names nothing, and no 400, on operations by id, so such a
+    request is answered 404, naming the parameter and the form its value must take."""
+    problems = []
+    for item in error.errors():
+        loc = tuple(item.get("loc", ()))
+        if not loc or loc[0] != "path":
+            continue
+        name = _field_name(loc)
+        shown = str(item.get("input", ""))[:100]
+        if item.get("type") == "uuid_parsing":
+            form = "a UUID such as 3fa85f64-5717-4562-b3fc-2c963f66afa6"
+        else:
+            form = item.get("msg", "a valid value").removeprefix("Input should be ")
+        message = f"{name} '{shown}' names nothing: {name} must be {form}."
+        problems.append(Problem(name, message, "request-schema"))
+    return problems
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ExpenseSyncError)
-    async def domain_error(_: Request, error: ExpenseSyncError) -> JSONResponse:
+    async def domain_error(request: Request, error: ExpenseSyncError) -> JSONResponse:
         status = next(code for kind, code in _STATUS.items() if isinstance(error, kind))
+        status = codat_status(_operation(request), status)
         problems = error.problems if isinstance(error, InvalidRequest) else None
         headers = (
             {"Retry-After": str(error.retry_after)} if isinstance(error, QuotaExceeded) else None
@@ -154,7 +185,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def connector_error(_: Request, error: ConnectorError) -> JSONResponse:
         if isinstance(error, RetriableConnectorError):
             return error_response(503, error.message, retryable=True)
-        problems = [Problem(error.field, error.message, "connector")] if error.field else None
+        named = error.field is not None  # "" is a field too: a JSON key may be empty
+        problems = [Problem(error.field or "", error.message, "connector")] if named else None
         return error_response(400, error.message, problems)
 
     @app.exception_handler(IntegrityError)
@@ -176,12 +208,22 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
+        not_found = _malformed_path_ids(error)
+        if not_found:
+            return error_response(404, " ".join(p.message for p in not_found), not_found)
         problems = _validation_problems(error)
         summary = "; ".join(p.message for p in problems[:3])
         return error_response(400, f"The request is not valid: {summary}", problems)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
+        if error.status_code == 400 and error.detail == UNREADABLE_BODY:
+            # FastAPI's own answer to a body it cannot decode (not UTF-8, say): name it.
+            message = (
+                "The request body could not be read: send JSON encoded as UTF-8, with "
+                "Content-Type: application/json."
+            )
+            return error_response(400, message, [Problem("body", message, "request-schema")])
         message = {404: "No such endpoint.", 405: "This method is not allowed here."}.get(
             error.status_code, str(error.detail)
         )

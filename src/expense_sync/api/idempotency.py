@@ -1,4 +1,5 @@
-"""The ``Idempotency-Key`` header on every POST, PUT and PATCH (services/idempotency.py).
+"""The ``Idempotency-Key`` header on every POST, PUT and PATCH (services/idempotency.py),
+kept for ``Settings.idempotency_key_seconds`` (Codat's 90 minutes by default).
 
 The body is read whole before the request is claimed (its hash is part of the key's
 fingerprint), so it is spooled: up to ``IN_MEMORY`` bytes in memory, beyond that in a
@@ -11,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import tempfile
 from collections.abc import Callable
+from datetime import timedelta
 from typing import IO, Any
 
 import anyio
@@ -111,7 +113,10 @@ class IdempotencyMiddleware:
     ) -> None:
         owner = _owner(headers.get(b"authorization"))
         factory = self.runtime.session_factory
-        claim = await anyio.to_thread.run_sync(idempotency.claim, factory, owner, key, fingerprint)
+        lifetime = timedelta(seconds=self.runtime.settings.idempotency_key_seconds)
+        claim = await anyio.to_thread.run_sync(
+            idempotency.claim, factory, owner, key, fingerprint, lifetime
+        )
         if claim.outcome == "in_flight":
             await self._answer(
                 send,

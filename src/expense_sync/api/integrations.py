@@ -27,7 +27,11 @@ class SupportedFeature(BaseModel):
 
 
 class DataTypeFeature(BaseModel):
+    """Codat's ``dataTypeFeature`` names the property ``dataType`` (as its SDKs read it) but
+    requires ``datatype`` (as its example spells it); both are sent, with one value."""
+
     dataType: str
+    datatype: str
     supportedFeatures: list[SupportedFeature]
 
 
@@ -77,6 +81,7 @@ def _features(m: PlatformManifest) -> list[DataTypeFeature]:
     return [
         DataTypeFeature(
             dataType=data_type,
+            datatype=data_type,
             supportedFeatures=[
                 SupportedFeature(featureType="Get", featureState=state(data_type in m.reads)),
                 SupportedFeature(featureType="Post", featureState=state(data_type in m.writes)),

@@ -105,7 +105,13 @@ def create_consumer(
         company_tags=body.companyTags,
         disabled=bool(body.disabled),
     )
-    created = service.create_consumer(uow.session, caller.client_id, spec, runtime.secrets)
+    created = service.create_consumer(
+        uow.session,
+        caller.client_id,
+        spec,
+        runtime.secrets,
+        allow_private=runtime.settings.webhook_allow_private,
+    )
     uow.commit()
     return CreatedWebhookConsumer(
         **_present(created.record).model_dump(), signingSecret=created.signing_secret

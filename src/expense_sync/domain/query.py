@@ -7,7 +7,7 @@ Grammar (``&&`` binds tighter than ``||``; ``(...)`` and Codat's ``{...}`` both 
     term := "(" expression ")" | "{" expression "}" | comparison
     comparison := FIELD OPERATOR VALUE
     OPERATOR := "=" | "!=" | "~" | ">" | "<" | ">=" | "<="
-    VALUE := '"' any text '"' | text up to the next && || ) }
+    VALUE := '"' any text '"' | text up to the next && || ) }, not starting with = ! ~ < >
 
 Parsing checks only the shape; which fields exist and what their values mean is decided
 by whoever compiles the tree (``storage/query_sql.py``), so the error can name the field.
@@ -29,6 +29,7 @@ _FIELD = re.compile(r"[^\s=!~<>&|(){}\"]+")
 MAX_DEPTH = 32
 _OPEN = {"(": ")", "{": "}"}
 MAX_QUERY_LENGTH = 2000
+_OPERATOR_CHARACTERS = set("=!~<>")
 
 
 @dataclass(frozen=True)
@@ -78,9 +79,9 @@ class _Parser:
         self.pos = 0
         self.depth = 0
 
-    def fail(self, what: str) -> MalformedQuery:
+    def fail(self, what: str, fix: str = "") -> MalformedQuery:
         shown = self.text[self.pos : self.pos + 20] or "the end of the query"
-        return malformed(f"{what} at position {self.pos + 1} (near '{shown}').")
+        return malformed(f"{what} at position {self.pos + 1} (near '{shown}').{fix}")
 
     def skip_spaces(self) -> None:
         while self.pos < len(self.text) and self.text[self.pos].isspace():
@@ -150,6 +151,14 @@ class _Parser:
             value = self.text[self.pos + 1 : end]
             self.pos = end + 1
             return value
+        if self.text[self.pos : self.pos + 1] in _OPERATOR_CHARACTERS:
+            # ``name==x`` or ``name=>x``: a doubled or misplaced operator, not a value that
+            # starts with '=' (which would quietly match nothing).
+            raise self.fail(
+                "Expected a value but found another operator",
+                " Put one operator between a field and its value, and quote a value that "
+                'starts with an operator character (name="=x").',
+            )
         end = len(self.text)
         for stop in ("&&", "||", ")", "}"):
             found = self.text.find(stop, self.pos)

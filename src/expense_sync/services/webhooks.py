@@ -24,6 +24,7 @@ from expense_sync.domain.webhooks import EVENT_TYPES
 from expense_sync.services.companies import owned_company_id
 from expense_sync.services.secrets import SecretBox
 from expense_sync.services.webhook_events import note_delivery
+from expense_sync.services.webhook_targets import require_public_url
 from expense_sync.storage.locks import lock_row
 from expense_sync.storage.models import (
     Client,
@@ -66,8 +67,17 @@ def list_consumers(session: Session, client_id: uuid.UUID) -> list[WebhookConsum
 
 
 def create_consumer(
-    session: Session, client_id: uuid.UUID, spec: ConsumerSpec, box: SecretBox
+    session: Session,
+    client_id: uuid.UUID,
+    spec: ConsumerSpec,
+    box: SecretBox,
+    *,
+    allow_private: bool,
 ) -> NewConsumer:
+    """A new consumer; its URL must resolve to public addresses only unless
+    ``allow_private`` (``Settings.webhook_allow_private``), see ``webhook_targets``."""
+    if not allow_private:
+        require_public_url(spec.url)  # before the lock: resolving may take a moment
     lock_row(session, Client, client_id)  # so two requests cannot both pass the cap
     if len(list_consumers(session, client_id)) >= MAX_CONSUMERS:
         raise Conflict(f"A client may have at most {MAX_CONSUMERS} webhook consumers.")

@@ -306,7 +306,8 @@ class IdempotencyRecord(Base):
     """A POST/PUT sent with an ``Idempotency-Key``: what it asked, and what it answered.
 
     ``scope`` is a hash of the credentials that sent it, so two API keys never share keys.
-    ``status_code`` is empty while the first request is still being handled.
+    ``status_code`` is empty while the first request is still being handled. ``created``
+    is indexed so that expired keys are pruned without a scan.
     """
 
     __tablename__ = "idempotency_keys"
@@ -317,7 +318,7 @@ class IdempotencyRecord(Base):
     status_code: Mapped[int | None] = mapped_column(Integer)
     response: Mapped[bytes | None] = mapped_column(LargeBinary)
     content_type: Mapped[str | None] = mapped_column(String(100))
-    created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 class ExpenseDataset(Base):

@@ -7,7 +7,12 @@
   id, the same on every retry, so receivers can drop duplicates), ``webhook-timestamp``
   (this attempt) and ``webhook-signature`` (``v1,`` HMAC-SHA256 with the consumer's
   ``whsec_`` secret) headers, made by the ``standardwebhooks`` package. Redirects are not
-  followed.
+  followed: a 3xx is a failed attempt, logged as such.
+- **Target.** Unless ``Settings.webhook_allow_private`` is set, the URL's host is
+  resolved and checked again before each attempt (``services.webhook_targets``): an
+  address that is not public fails the attempt without sending anything, and the POST
+  goes to the checked address (Host header and TLS name kept), so DNS cannot change
+  between the check and the connection.
 - **Outcome.** Only a 2xx answer marks it ``Delivered``. Anything else (another status,
   a refused connection, a timeout) is logged as an attempt and tried again after a
   jittered exponential backoff (``Settings.webhook_retry_*``), until the event is older
@@ -37,6 +42,7 @@ from expense_sync.config import Settings
 from expense_sync.domain.webhooks import backoff_delay
 from expense_sync.services.jobs import Outcome
 from expense_sync.services.secrets import SecretBox
+from expense_sync.services.webhook_targets import ALLOW_SETTING, RefusedTarget, checked_target
 from expense_sync.storage.models import WebhookAttempt, WebhookConsumer, WebhookDelivery
 from expense_sync.storage.uow import UnitOfWork
 
@@ -73,7 +79,7 @@ def run_delivery(
     request = _claim(session_factory, settings, delivery_id)
     if request is None:
         return Outcome()
-    answer = _post(request)
+    answer = _post(request, settings.webhook_allow_private)
     return _record(session_factory, settings, delivery_id, answer)
 
 
@@ -125,24 +131,56 @@ def signed(url: str, secret: str, body: dict[str, object], moment: datetime) -> 
 def _client() -> httpx.Client:
     """One client for every delivery: building one costs tens of milliseconds (its TLS
     context), and its pool keeps connections to receivers open between deliveries.
-    httpx clients are safe to share between threads."""
-    return httpx.Client(timeout=TIMEOUT, follow_redirects=False)
+    httpx clients are safe to share between threads. No proxy from the environment: it
+    would resolve the host itself, past the address check."""
+    return httpx.Client(timeout=TIMEOUT, follow_redirects=False, trust_env=False)
 
 
-def _post(request: Request) -> Answer:
+def outgoing(request: Request, allow_private: bool) -> httpx.Request:
+    """The HTTP request for ``request``: unless private targets are allowed, addressed to
+    the checked address of its host, with the Host header and the TLS server name (which
+    the certificate is checked against) still the URL's. ``RefusedTarget`` if the host
+    resolves to an address that may not receive webhooks."""
+    url = httpx.URL(request.url)
+    headers = dict(request.headers)
+    extensions: dict[str, str] = {}
+    if not allow_private:
+        target = checked_target(request.url)
+        headers["host"] = url.netloc.decode("ascii")
+        extensions["sni_hostname"] = url.host
+        url = url.copy_with(host=str(target.address))
+    return _client().build_request(
+        "POST", url, content=request.body.encode(), headers=headers, extensions=extensions
+    )
+
+
+def _post(request: Request, allow_private: bool) -> Answer:
     started = time.monotonic()
+
+    def elapsed() -> int:
+        return int((time.monotonic() - started) * 1000)
+
     try:
-        response = _client().post(
-            request.url, content=request.body.encode(), headers=request.headers
+        response = _client().send(outgoing(request, allow_private))
+    except RefusedTarget as refused:
+        reason = (
+            f"Not sent: {refused.reason} Webhooks go only to public addresses; point the "
+            f"consumer at a public URL, or set {ALLOW_SETTING} to allow private ones."
         )
+        return Answer(None, reason[:MAX_ERROR], elapsed())
     except httpx.HTTPError as error:
-        elapsed = int((time.monotonic() - started) * 1000)
-        return Answer(None, f"{type(error).__name__}: {error}"[:MAX_ERROR], elapsed)
-    elapsed = int((time.monotonic() - started) * 1000)
+        return Answer(None, f"{type(error).__name__}: {error}"[:MAX_ERROR], elapsed())
     if 200 <= response.status_code < 300:
-        return Answer(response.status_code, None, elapsed)
+        return Answer(response.status_code, None, elapsed())
+    if response.is_redirect:
+        where = response.headers.get("location")
+        detail = (
+            f"HTTP {response.status_code}: redirects are not followed; point the consumer at "
+            "the final URL" + (f" (the receiver redirected to {where})." if where else ".")
+        )
+        return Answer(response.status_code, detail[:MAX_ERROR], elapsed())
     detail = response.text[:MAX_ERROR]
-    return Answer(response.status_code, f"HTTP {response.status_code}: {detail}", elapsed)
+    return Answer(response.status_code, f"HTTP {response.status_code}: {detail}", elapsed())
 
 
 def _record(

@@ -78,7 +78,11 @@ class Executor:
         self._worker: dramatiq.Worker | None = None
         self._leases = reconciler.LeaseKeeper(context.session_factory, lease)
         self._reconciler = reconciler.Reconciler(
-            context.session_factory, self, every=context.settings.reconcile_seconds, lease=lease
+            context.session_factory,
+            self,
+            every=context.settings.reconcile_seconds,
+            lease=lease,
+            key_lifetime=timedelta(seconds=context.settings.idempotency_key_seconds),
         )
         self._pull_actor = self._declare("pull_data", manage_data.run_pull)
         self._push_actor = self._declare("push_data", push.run_push)

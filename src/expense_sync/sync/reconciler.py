@@ -18,6 +18,8 @@ neither may lose or repeat work. Every worker process (and the embedded worker i
   idempotent and the lease decides who runs a sync. The embedded worker's start-up
   (``Executor.resume``) sends the same selection without the wait, each piece delayed
   until it is due (``unfinished_work``).
+  Each beat also deletes expired idempotency keys (``services.idempotency.prune``): a
+  cheap indexed DELETE, harmless when several workers do it at once.
 - a **lease keeper** that renews, every third of a lease, the leases of the syncs this
   process is running, so a live worker never loses a long sync to another. (If a beat
   lands in the instant between a run setting its backoff and the run returning, the
@@ -38,7 +40,7 @@ from typing import Protocol
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from expense_sync.services import attachments, manage_data, push, webhook_events
+from expense_sync.services import attachments, idempotency, manage_data, push, webhook_events
 from expense_sync.storage.models import PullOperation, PushOperation, Sync
 from expense_sync.storage.uow import UnitOfWork
 from expense_sync.sync import engine
@@ -230,14 +232,26 @@ class Reconciler(_Loop):
         *,
         every: float,
         lease: timedelta,
+        key_lifetime: timedelta = idempotency.KEY_LIFETIME,
     ) -> None:
         super().__init__("reconciler", every)
         self.session_factory = session_factory
         self.sender = sender
         self.lease = lease
+        self.key_lifetime = key_lifetime
 
     def beat(self) -> None:
         self.run_once()
+        self.prune_idempotency_keys()
+
+    def prune_idempotency_keys(self) -> int:
+        """Delete idempotency keys past their lifetime; return how many went."""
+        with UnitOfWork(self.session_factory) as uow:
+            pruned = idempotency.prune(uow.session, self.key_lifetime)
+            uow.commit()
+        if pruned:
+            log.info("reconciler deleted %d expired idempotency keys", pruned)
+        return pruned
 
     def run_once(self) -> int:
         """Re-send every piece of stale work once; return how many were sent."""
