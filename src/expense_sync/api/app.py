@@ -23,6 +23,7 @@ from expense_sync.api import (
     integrations,
     manage_data,
     push_operations,
+    sync_search,
     webhooks,
 )
 from expense_sync.api.correlation import RequestLogMiddleware
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         company_info,
         expenses,
         attachments,
+        sync_search,
     ):
         app.include_router(module.router)
     app.include_router(link.router)

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     ForeignKey,
@@ -233,6 +234,10 @@ class ExpenseTransaction(Base):
     status: Mapped[str] = mapped_column(String(20), default="Pending")
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     modified: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The current revision's currency and total (``types.total_e4``), for the dashboard's
+    # value synced per currency without reading every body.
+    currency: Mapped[str | None] = mapped_column(String(3))
+    total_e4: Mapped[int | None] = mapped_column(BigInteger)
 
     __table_args__ = (UniqueConstraint("company_id", "transaction_id"),)
 
@@ -260,8 +265,19 @@ class Sync(Base):
     lease_expires: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     claimed_by: Mapped[str | None] = mapped_column(String(200))
+    # The company's configuration and target connection when the sync was created
+    # (``services.sync_snapshots``), shown and downloadable in the dashboard.
+    configuration: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # A retry of another sync's failed items names that sync (``services.sync_retries``).
+    retry_of_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("syncs.id", ondelete="SET NULL"), index=True
+    )
 
-    __table_args__ = (Index("ix_syncs_company_requested", "company_id", "requested"),)
+    __table_args__ = (
+        Index("ix_syncs_company_requested", "company_id", "requested"),
+        Index("ix_syncs_requested", "requested"),
+        Index("ix_syncs_status_requested", "status_code", "requested"),
+    )
 
 
 class SyncItem(Base):

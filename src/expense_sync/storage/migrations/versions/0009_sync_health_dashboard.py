@@ -1,0 +1,80 @@
+"""Sync Health dashboard: a sync's configuration snapshot and retry link, each
+transaction's currency and total, and the indexes the cross-company sync search needs
+
+Revision ID: 0009
+Revises: 0007
+Create Date: 2026-12-02 04:40:00.000000
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0009"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("syncs", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("configuration", sa.JSON(), nullable=True))
+        batch_op.add_column(sa.Column("retry_of_id", sa.Uuid(), nullable=True))
+        batch_op.create_foreign_key(
+            "fk_syncs_retry_of_id_syncs", "syncs", ["retry_of_id"], ["id"], ondelete="SET NULL"
+        )
+    op.create_index("ix_syncs_requested", "syncs", ["requested"])
+    op.create_index("ix_syncs_status_requested", "syncs", ["status_code", "requested"])
+    op.create_index("ix_syncs_retry_of_id", "syncs", ["retry_of_id"])
+    with op.batch_alter_table("expense_transactions", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("currency", sa.String(length=3), nullable=True))
+        batch_op.add_column(sa.Column("total_e4", sa.BigInteger(), nullable=True))
+    _fill_totals()
+
+
+def _fill_totals() -> None:
+    """Existing transactions get their currency and total from their stored body."""
+    from expense_sync.domain.expenses import read_transaction
+    from expense_sync.storage.types import total_e4
+
+    table = sa.table(
+        "expense_transactions",
+        sa.column("id", sa.Uuid()),
+        sa.column("kind", sa.String()),
+        sa.column("transaction_id", sa.String()),
+        sa.column("body", sa.JSON()),
+        sa.column("currency", sa.String()),
+        sa.column("total_e4", sa.BigInteger()),
+    )
+    bind = op.get_bind()
+    rows = bind.execute(sa.select(table.c.id, table.c.kind, table.c.transaction_id, table.c.body))
+    updates: list[dict[str, Any]] = []
+    for row_id, kind, transaction_id, body in rows.all():
+        transaction, _ = read_transaction(kind, body, transaction_id=transaction_id)
+        if transaction is not None:
+            updates.append(
+                {"row": row_id, "c": transaction.currency, "t": total_e4(transaction.total)}
+            )
+    if updates:
+        bind.execute(
+            table.update()
+            .where(table.c.id == sa.bindparam("row"))
+            .values(currency=sa.bindparam("c"), total_e4=sa.bindparam("t")),
+            updates,
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("expense_transactions", schema=None) as batch_op:
+        batch_op.drop_column("total_e4")
+        batch_op.drop_column("currency")
+    op.drop_index("ix_syncs_retry_of_id", "syncs")
+    op.drop_index("ix_syncs_status_requested", "syncs")
+    op.drop_index("ix_syncs_requested", "syncs")
+    with op.batch_alter_table("syncs", schema=None) as batch_op:
+        batch_op.drop_constraint("fk_syncs_retry_of_id_syncs", type_="foreignkey")
+        batch_op.drop_column("retry_of_id")
+        batch_op.drop_column("configuration")
