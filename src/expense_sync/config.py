@@ -20,6 +20,8 @@
   ``WEBHOOK_RETRY_WINDOW`` (259200 s = 3 days): a webhook delivery that fails is tried
   again after an exponential, jittered delay from the first up to the max, until the
   event is older than the window; then it is marked Failed.
+- ``DASHBOARD_SESSION_SECONDS`` (28800 = 8 h): a Sync Health dashboard session ends after
+  this long without a page load; the person signs in again and returns to the page.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ class Settings(BaseSettings):
     webhook_retry_first_delay: float = Field(default=5.0, gt=0)
     webhook_retry_max_delay: float = Field(default=3600.0, gt=0)
     webhook_retry_window: float = Field(default=3 * 24 * 3600.0, gt=0)
+    dashboard_session_seconds: int = Field(default=8 * 3600, gt=0)
 
     @cached_property
     def secret_key_bytes(self) -> bytes:

@@ -32,7 +32,7 @@ from expense_sync.api.idempotency import IdempotencyMiddleware
 from expense_sync.api.runtime import Runtime
 from expense_sync.config import Settings
 from expense_sync.connectors.catalog import listed_manifests
-from expense_sync.web import link
+from expense_sync.web import dashboard, link
 
 # The largest upload any platform accepts, with room for the multipart framing.
 UPLOAD_LIMIT = max(m.attachments.max_bytes for m in listed_manifests() if m.attachments) + (
@@ -83,6 +83,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     ):
         app.include_router(module.router)
     app.include_router(link.router)
+    dashboard.install(app)
     install_error_handlers(app)
     # The last added runs first: correlation ids and body limits wrap idempotency.
     app.add_middleware(IdempotencyMiddleware, runtime=runtime, error_body=error_body)
