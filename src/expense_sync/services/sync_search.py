@@ -80,6 +80,12 @@ class SyncRow:
         object.__setattr__(self, "status", status_text(code))
 
     @property
+    def reason(self) -> str:
+        """Codat's reason for the code (``status`` is its ``syncStatus``, "Complete" for
+        both kinds of success), as the dashboard labels a sync."""
+        return REASONS.get(self.status_code, "Unknown")
+
+    @property
     def duration(self) -> timedelta | None:
         if self.started is None or self.completed is None:
             return None

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from expense_sync.services.sync_overview import Day
 
-WIDTH, HEIGHT, AXIS = 640, 200, 24
+WIDTH, HEIGHT, AXIS = 960, 220, 24
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,7 @@ class Column:
     x: float
     width: float
     label: str  # shown under the axis (some days only), always in the title
+    label_x: float  # kept inside the chart, so the first and last labels are not cut
     show_label: bool
     title: str
     segments: list[Segment]
@@ -62,6 +63,7 @@ def day_chart(days: list[Day]) -> DayChart:
                 x=round(index * step + step * 0.15, 1),
                 width=round(step * 0.7, 1),
                 label=day.day.strftime("%d %b"),
+                label_x=round(min(max(index * step + step / 2, 24), WIDTH - 24), 1),
                 show_label=index % every == 0,
                 title=(
                     f"{day.day:%d %b %Y}: {day.succeeded} succeeded, {day.failed} failed, "

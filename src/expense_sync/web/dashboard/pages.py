@@ -203,6 +203,7 @@ def overview_page(
             "chart": charts.day_chart(summed.days),
             "by_code": charts.bars(summed.failures_by_code),
             "by_platform": charts.bars(summed.failures_by_platform),
+            "last_day": (until - timedelta(1)).date(),
             "history": f"{PATH}/syncs?since={since.date()}&until={(until - timedelta(1)).date()}",
         },
     )  # fmt: skip
