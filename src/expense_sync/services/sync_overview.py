@@ -1,9 +1,8 @@
 """The Sync Health read model, part 3: totals over a period for the overview page.
 
-Three grouped queries over the client's syncs requested in the period (each walks
-``ix_syncs_requested``): syncs by day and status code, failed syncs by platform, and
-sync items by outcome and currency. Everything else is summed here from their rows,
-so the page costs the same whatever the period holds.
+Finished syncs come from the day totals (``services.sync_totals``: a few rows a day,
+whatever the day holds), syncs still running from the syncs themselves (few, found by
+``ix_syncs_unfinished_requested``). Everything else is summed here from those rows.
 """
 
 from __future__ import annotations
@@ -15,13 +14,12 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
 from expense_sync.connectors.catalog import manifest_for
-from expense_sync.domain.syncs import FAILED_ITEM, IN_PROGRESS, REASONS, SUCCESS
-from expense_sync.services.sync_search import platform_of_company
-from expense_sync.storage.models import Company, ExpenseTransaction, Sync, SyncItem
+from expense_sync.domain.syncs import IN_PROGRESS, REASONS, SUCCESS
+from expense_sync.storage.models import Company, Sync, SyncDayCount, SyncDayItems
 
 
 @dataclass(frozen=True)
@@ -68,32 +66,50 @@ def _day(session: Session) -> Any:
     return func.date(Sync.requested)
 
 
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
 def overview(session: Session, client_id: uuid.UUID, since: datetime, until: datetime) -> Overview:
-    """The client's syncs requested in ``[since, until)``, summed for the overview."""
-    in_period = (
-        Company.client_id == client_id,
-        Sync.requested >= since,
-        Sync.requested < until,
-    )
+    """The client's syncs requested in ``[since, until)`` (whole UTC days), summed for the
+    overview: finished ones from the day totals, running ones from the syncs."""
     result = Overview(since, until)
-    day = _day(session)
+    first, last = since.date(), (until - timedelta(microseconds=1)).date()
     by_day: dict[date, Counter[str]] = {}
     failures: Counter[int] = Counter()
-    rows = session.execute(
-        select(day, Sync.status_code, func.count())
+    platforms: Counter[str | None] = Counter()
+    finished = session.execute(
+        select(
+            SyncDayCount.day,
+            SyncDayCount.status_code,
+            SyncDayCount.platform_key,
+            SyncDayCount.syncs,
+        ).where(
+            SyncDayCount.client_id == client_id,
+            SyncDayCount.day >= first,
+            SyncDayCount.day <= last,
+        )
+    )
+    day = _day(session)
+    running = session.execute(
+        select(day, Sync.status_code, literal(""), func.count())
         .select_from(Sync)
         .join(Company, Company.id == Sync.company_id)
-        .where(*in_period)
+        .where(
+            Company.client_id == client_id,
+            Sync.completed.is_(None),
+            Sync.requested >= since,
+            Sync.requested < until,
+        )
         .group_by(day, Sync.status_code)
     )
-    for when, code, count in rows:
+    for when, code, platform, count in [*finished, *running]:
         outcome = _outcome(code)
         setattr(result, outcome, getattr(result, outcome) + count)
-        key = when if isinstance(when, date) else date.fromisoformat(str(when))
-        by_day.setdefault(key, Counter())[outcome] += count
+        by_day.setdefault(_as_date(when), Counter())[outcome] += count
         if outcome == "failed":
             failures[code] += count
-    first, last = since.date(), (until - timedelta(microseconds=1)).date()
+            platforms[platform or None] += count
     result.days = [
         Day(d, **by_day.get(d, Counter()))
         for d in (first + timedelta(n) for n in range((last - first).days + 1))
@@ -101,40 +117,29 @@ def overview(session: Session, client_id: uuid.UUID, since: datetime, until: dat
     result.failures_by_code = [
         (f"{code} {REASONS.get(code, 'Unknown')}", count) for code, count in failures.most_common()
     ]
-    platform = platform_of_company()
-    by_platform = session.execute(
-        select(platform, func.count())
-        .select_from(Sync)
-        .join(Company, Company.id == Sync.company_id)
-        .where(*in_period, Sync.status_code.not_in((*SUCCESS, *IN_PROGRESS)))
-        .group_by(platform)
-    )
-    result.failures_by_platform = sorted(
-        ((_platform_name(key), count) for key, count in by_platform), key=lambda p: -p[1]
-    )
+    result.failures_by_platform = [
+        (_platform_name(key), count) for key, count in platforms.most_common()
+    ]
     items = session.execute(
         select(
-            SyncItem.status,
-            ExpenseTransaction.currency,
-            func.count(),
-            func.sum(ExpenseTransaction.total_e4),
+            SyncDayItems.currency,
+            func.sum(SyncDayItems.completed),
+            func.sum(SyncDayItems.failed),
+            func.sum(SyncDayItems.completed_total_e4),
         )
-        .select_from(SyncItem)
-        .join(Sync, Sync.id == SyncItem.sync_id)
-        .join(Company, Company.id == Sync.company_id)
-        .join(ExpenseTransaction, ExpenseTransaction.id == SyncItem.transaction_row_id)
-        .where(*in_period, SyncItem.status.in_(("Completed", *FAILED_ITEM)))
-        .group_by(SyncItem.status, ExpenseTransaction.currency)
+        .where(
+            SyncDayItems.client_id == client_id,
+            SyncDayItems.day >= first,
+            SyncDayItems.day <= last,
+        )
+        .group_by(SyncDayItems.currency)
+        .order_by(SyncDayItems.currency)
     )
-    for status, currency, count, total in items:
-        if status != "Completed":
-            result.transactions_failed += count
-            continue
-        result.transactions_synced += count
-        if currency and total is not None:
-            value = result.value_by_currency.get(currency, Decimal(0))
-            result.value_by_currency[currency] = value + Decimal(int(total)) / 10_000
-    result.value_by_currency = dict(sorted(result.value_by_currency.items()))
+    for currency, posted, failed, total in items:
+        result.transactions_synced += int(posted or 0)
+        result.transactions_failed += int(failed or 0)
+        if currency and posted:
+            result.value_by_currency[currency] = Decimal(int(total or 0)) / 10_000
     return result
 
 

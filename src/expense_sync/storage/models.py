@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -277,7 +278,48 @@ class Sync(Base):
         Index("ix_syncs_company_requested", "company_id", "requested"),
         Index("ix_syncs_requested", "requested"),
         Index("ix_syncs_status_requested", "status_code", "requested"),
+        # The few syncs still running, for the overview (the rest are in SyncDayCount).
+        Index(
+            "ix_syncs_unfinished_requested",
+            "requested",
+            postgresql_where=text("completed IS NULL"),
+            sqlite_where=text("completed IS NULL"),
+        ),
     )
+
+
+class SyncDayCount(Base):
+    """How many of a client's syncs requested on a UTC day finished with a status code,
+    by the company's platform (``""`` if none): the overview's totals, added to when a
+    sync finishes (``services.sync_totals``), so a period costs a few rows a day however
+    many syncs it holds. Syncs of companies deleted since stay counted."""
+
+    __tablename__ = "sync_day_counts"
+
+    client_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    status_code: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform_key: Mapped[str] = mapped_column(String(4), primary_key=True)
+    syncs: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SyncDayItems(Base):
+    """The items of a client's finished syncs requested on a UTC day, by currency
+    (``""`` if unknown): how many posted and failed, and the total posted
+    (``types.total_e4``). Kept with ``SyncDayCount``."""
+
+    __tablename__ = "sync_day_items"
+
+    client_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    completed: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    completed_total_e4: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class SyncItem(Base):

@@ -48,7 +48,10 @@ def _convert(name: str, spec: QueryField, raw: str) -> Any:
                 value = value.replace(tzinfo=UTC)
             return value.astimezone(UTC)
         if spec.kind == "int":
-            return int(raw)
+            number = int(raw)
+            if not -(2**31) <= number < 2**31:  # what an INTEGER column holds
+                raise ValueError(raw)
+            return number
         if spec.kind == "bool":
             if raw.lower() not in ("true", "false"):
                 raise ValueError(raw)

@@ -1,5 +1,6 @@
 """Sync Health dashboard: a sync's configuration snapshot and retry link, each
-transaction's currency and total, and the indexes the cross-company sync search needs
+transaction's currency and total, day totals of finished syncs for the overview, and
+the indexes the cross-company sync search needs
 
 Revision ID: 0009
 Revises: 0007
@@ -29,10 +30,49 @@ def upgrade() -> None:
     op.create_index("ix_syncs_requested", "syncs", ["requested"])
     op.create_index("ix_syncs_status_requested", "syncs", ["status_code", "requested"])
     op.create_index("ix_syncs_retry_of_id", "syncs", ["retry_of_id"])
+    op.create_index(
+        "ix_syncs_unfinished_requested",
+        "syncs",
+        ["requested"],
+        postgresql_where=sa.text("completed IS NULL"),
+        sqlite_where=sa.text("completed IS NULL"),
+    )
+    op.create_table(
+        "sync_day_counts",
+        sa.Column("client_id", sa.Uuid(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("status_code", sa.Integer(), nullable=False),
+        sa.Column("platform_key", sa.String(length=4), nullable=False),
+        sa.Column("syncs", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["client_id"], ["clients.id"], name="fk_sync_day_counts_client_id_clients",
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint(
+            "client_id", "day", "status_code", "platform_key", name="pk_sync_day_counts"
+        ),
+    )  # fmt: skip
+    op.create_table(
+        "sync_day_items",
+        sa.Column("client_id", sa.Uuid(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("completed", sa.Integer(), nullable=False),
+        sa.Column("failed", sa.Integer(), nullable=False),
+        sa.Column("completed_total_e4", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["client_id"], ["clients.id"], name="fk_sync_day_items_client_id_clients",
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("client_id", "day", "currency", name="pk_sync_day_items"),
+    )  # fmt: skip
     with op.batch_alter_table("expense_transactions", schema=None) as batch_op:
         batch_op.add_column(sa.Column("currency", sa.String(length=3), nullable=True))
         batch_op.add_column(sa.Column("total_e4", sa.BigInteger(), nullable=True))
     _fill_totals()
+    from expense_sync.services.sync_totals import rebuild
+
+    rebuild(op.get_bind())
 
 
 def _fill_totals() -> None:
@@ -68,6 +108,9 @@ def _fill_totals() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("sync_day_items")
+    op.drop_table("sync_day_counts")
+    op.drop_index("ix_syncs_unfinished_requested", "syncs")
     with op.batch_alter_table("expense_transactions", schema=None) as batch_op:
         batch_op.drop_column("total_e4")
         batch_op.drop_column("currency")
