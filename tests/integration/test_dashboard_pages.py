@@ -9,6 +9,7 @@ import re
 import time
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from fastapi.testclient import TestClient
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
@@ -161,3 +162,42 @@ def test_history_details_and_retry_pages(
     assert api.get(f"/dashboard/companies/{books.company[11:]}").status_code == 404
     theirs = api.get(f"/dashboard/syncs/{sync_id}/config.json")
     assert theirs.status_code == 404
+
+
+def test_a_dashboard_user_signs_in_with_email_and_password(
+    api: TestClient, runtime: Runtime, tenant: Tenant
+) -> None:
+    from expense_sync.domain.errors import Conflict, InvalidRequest
+    from expense_sync.services.clients import authenticate
+    from expense_sync.services.dashboard_users import create_user, password_matches
+    from expense_sync.storage.models import DashboardUser
+    from expense_sync.storage.uow import UnitOfWork
+
+    with UnitOfWork(runtime.session_factory) as uow:
+        client_id = authenticate(uow.session, tenant.key)
+        user = create_user(uow.session, client_id, " Ana@Example.com", "correct horse battery")
+        for email, password in (("ana", "correct horse battery"), ("bo@example.com", "short")):
+            with pytest.raises(InvalidRequest):
+                create_user(uow.session, client_id, email, password)
+        with pytest.raises(Conflict):
+            create_user(uow.session, client_id, "ana@example.com", "another long password")
+        uow.commit()
+        user_id = user.id
+    assert user.email == "ana@example.com" and "correct" not in user.password_hash
+    assert password_matches("correct horse battery", user.password_hash)
+    assert not password_matches("correct horse battery!", user.password_hash)
+
+    form = api.get("/dashboard/sign-in")
+    token = TOKEN.search(form.text).group(1)  # type: ignore[union-attr]
+    wrong = {"email": "ana@example.com", "password": "wrong", "csrf_token": token}
+    assert api.post("/dashboard/sign-in", data=wrong).status_code == 401
+    right = wrong | {"password": "correct horse battery"}
+    signed = api.post("/dashboard/sign-in", data=right, follow_redirects=False)
+    assert signed.status_code == 303
+    page = api.get("/dashboard")
+    assert page.status_code == 200 and tenant.name in page.text
+    with UnitOfWork(runtime.session_factory) as uow:  # deleting the user ends the session
+        uow.session.delete(uow.session.get(DashboardUser, user_id))
+        uow.commit()
+    gone = api.get("/dashboard", follow_redirects=False)
+    assert gone.status_code == 303 and "reason=revoked" in gone.headers["location"]

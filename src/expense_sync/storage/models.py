@@ -59,6 +59,21 @@ class ApiKey(Base):
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class DashboardUser(Base):
+    """A person who signs in to the Sync Health dashboard with an email and a password
+    (``services.dashboard_users``), seeing what the client's API keys see."""
+
+    __tablename__ = "dashboard_users"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    client_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("clients.id", ondelete="CASCADE"), index=True
+    )
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Company(Base):
     __tablename__ = "companies"
 

@@ -28,6 +28,7 @@ from expense_sync.domain.errors import Conflict, NotFound, Unprocessable
 from expense_sync.domain.syncs import IN_PROGRESS, SUCCESS
 from expense_sync.services import manage_data
 from expense_sync.services.clients import find_api_key
+from expense_sync.services.dashboard_users import find_user
 from expense_sync.services.sync_health import company_health, filter_push_items, sync_details
 from expense_sync.services.sync_overview import overview, period
 from expense_sync.services.sync_retries import retry_failed_items
@@ -165,16 +166,28 @@ def sign_in(
     runtime: RuntimeDep,
     uow: UowDep,
     api_key: FormText = "",
+    email: FormText = "",
+    password: FormText = "",
     next: FormText = "",
     csrf_token: FormText = "",
 ) -> Response:
     check_sign_in_token(runtime, request, csrf_token)
-    key = find_api_key(uow.session, api_key.strip()) if api_key.strip() else None
-    if key is None:
-        message = "That API key is not valid. Paste a key that `expense-sync api-keys create` made."
-        return _sign_in_form(request, runtime, next, message, 401)
+    if email.strip():
+        user = find_user(uow.session, email, password)
+        if user is None:
+            message = "That email and password do not match a dashboard user."
+            return _sign_in_form(request, runtime, next, message, 401)
+        client_id, signed_in_as = user.client_id, f"u:{user.id}"
+    else:
+        key = find_api_key(uow.session, api_key.strip()) if api_key.strip() else None
+        if key is None:
+            message = (
+                "That API key is not valid. Paste a key that `expense-sync api-keys create` made."
+            )
+            return _sign_in_form(request, runtime, next, message, 401)
+        client_id, signed_in_as = key.client_id, f"k:{key.id}"
     response = RedirectResponse(safe_next(next), 303, headers=PRIVATE)
-    start_session(runtime, response, key.client_id, key.id)
+    start_session(runtime, response, client_id, signed_in_as)
     return response
 
 

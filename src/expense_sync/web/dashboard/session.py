@@ -1,12 +1,13 @@
 """Signing in to the dashboard: a signed session cookie, and CSRF tokens for its forms.
 
-**Session.** Signing in with an API key puts ``{client, key, csrf}`` in a cookie signed
+**Session.** Signing in with an API key (or as a dashboard user, with an email and a
+password) puts ``{client, key or user, csrf}`` in a cookie signed
 with itsdangerous (HMAC-SHA256, key derived from the server's secret key), HttpOnly,
 SameSite=Lax, Secure when the public URL is https, and scoped to ``/dashboard``. The
 signature carries its time: a cookie older than ``SESSION_SECONDS`` since the last page
 is expired, and the person is sent to sign in and then back to the page they asked for.
-Every request also checks that the API key still exists, so deleting a key ends its
-sessions. A cookie whose signature does not verify (tampered, or signed with another
+Every request also checks that the API key (or user) still exists, so deleting it ends
+its sessions. A cookie whose signature does not verify (tampered, or signed with another
 key) is refused the same way and deleted.
 
 **CSRF.** Every form that changes something (sign in, sign out, retry, refresh) carries
@@ -33,7 +34,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
 from expense_sync.api.runtime import Runtime
-from expense_sync.storage.models import ApiKey, Client
+from expense_sync.storage.models import ApiKey, Client, DashboardUser
 
 COOKIE = "expense_sync_dashboard"
 SIGN_IN_COOKIE = "expense_sync_dashboard_sign_in"
@@ -45,8 +46,11 @@ SIGN_IN_SECONDS = 3600
 class DashboardSession:
     client_id: uuid.UUID
     client_name: str
-    key_id: uuid.UUID
+    signed_in_as: str  # "k:<API key id>" or "u:<dashboard user id>"
     csrf: str
+
+    def cookie(self) -> dict[str, str]:
+        return {"c": str(self.client_id), "a": self.signed_in_as, "t": self.csrf}
 
 
 class SignInRequired(Exception):
@@ -83,24 +87,32 @@ def current_session(request: Request, runtime: Runtime, session: Session) -> Das
         raise SignInRequired(wanted, "", forget=False)
     try:
         data = _serializer(runtime, "session").loads(cookie, max_age=session_seconds(runtime))
-        client_id, key_id = uuid.UUID(data["c"]), uuid.UUID(data["k"])
-        csrf = str(data["t"])
+        client_id, signed_in_as, csrf = uuid.UUID(data["c"]), str(data["a"]), str(data["t"])
+        kind, _, credential_id = signed_in_as.partition(":")
+        if kind not in ("k", "u"):
+            raise ValueError(kind)
+        credential_uuid = uuid.UUID(credential_id)
+        credential = (
+            session.get(ApiKey, credential_uuid)
+            if kind == "k"
+            else session.get(DashboardUser, credential_uuid)
+        )
     except SignatureExpired:
         raise SignInRequired(wanted, "expired", forget=True) from None
     except (BadSignature, KeyError, TypeError, ValueError):
         raise SignInRequired(wanted, "invalid", forget=True) from None
-    key = session.get(ApiKey, key_id)
     client = session.get(Client, client_id)
-    if key is None or client is None or key.client_id != client_id:
+    if credential is None or client is None or credential.client_id != client_id:
         raise SignInRequired(wanted, "revoked", forget=True)
-    return DashboardSession(client_id, client.name, key_id, csrf)
+    return DashboardSession(client_id, client.name, signed_in_as, csrf)
 
 
 def start_session(
-    runtime: Runtime, response: Response, client_id: uuid.UUID, key_id: uuid.UUID
+    runtime: Runtime, response: Response, client_id: uuid.UUID, signed_in_as: str
 ) -> None:
-    token = secrets.token_urlsafe(32)
-    keep(runtime, response, {"c": str(client_id), "k": str(key_id), "t": token})
+    """A new session (and a new CSRF token) for ``signed_in_as`` (``k:``/``u:`` + id)."""
+    started = DashboardSession(client_id, "", signed_in_as, secrets.token_urlsafe(32))
+    keep(runtime, response, started.cookie())
     response.delete_cookie(SIGN_IN_COOKIE, path=PATH)
 
 
@@ -118,11 +130,7 @@ def keep(runtime: Runtime, response: Response, data: dict[str, str]) -> None:
 
 
 def renew(runtime: Runtime, response: Response, signed_in: DashboardSession) -> None:
-    keep(
-        runtime,
-        response,
-        {"c": str(signed_in.client_id), "k": str(signed_in.key_id), "t": signed_in.csrf},
-    )
+    keep(runtime, response, signed_in.cookie())
 
 
 def end_session(response: Response) -> None:

@@ -69,6 +69,21 @@ def upgrade() -> None:
     with op.batch_alter_table("expense_transactions", schema=None) as batch_op:
         batch_op.add_column(sa.Column("currency", sa.String(length=3), nullable=True))
         batch_op.add_column(sa.Column("total_e4", sa.BigInteger(), nullable=True))
+    op.create_table(
+        "dashboard_users",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("client_id", sa.Uuid(), nullable=False),
+        sa.Column("email", sa.String(length=254), nullable=False),
+        sa.Column("password_hash", sa.String(length=200), nullable=False),
+        sa.Column("created", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["client_id"], ["clients.id"], name="fk_dashboard_users_client_id_clients",
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_dashboard_users"),
+        sa.UniqueConstraint("email", name="uq_dashboard_users_email"),
+    )  # fmt: skip
+    op.create_index("ix_dashboard_users_client_id", "dashboard_users", ["client_id"])
     _fill_totals()
     from expense_sync.services.sync_totals import rebuild
 
@@ -108,6 +123,8 @@ def _fill_totals() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_dashboard_users_client_id", "dashboard_users")
+    op.drop_table("dashboard_users")
     op.drop_table("sync_day_items")
     op.drop_table("sync_day_counts")
     op.drop_index("ix_syncs_unfinished_requested", "syncs")
