@@ -164,7 +164,7 @@ def test_support_person_finds_reads_and_retries_a_failed_sync(
         expect(page.get_by_role("heading", name="Sign in to Sync Health")).to_be_visible()
         shoot(page, "sign-in")
         page.get_by_label("API key").fill(server.first_key)
-        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("button", name="Sign in", exact=True).click()
         expect(page.get_by_role("heading", name="Overview")).to_be_visible()
         expect(page.locator(".tile.failed").first).to_contain_text("1")
         shoot(page, "overview")
@@ -251,7 +251,7 @@ def test_support_person_finds_reads_and_retries_a_failed_sync(
         page.goto(retry_url)
         expect(page.get_by_role("heading", name="Sign in to Sync Health")).to_be_visible()
         page.get_by_label("API key").fill(server.first_key)
-        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("button", name="Sign in", exact=True).click()
         expect(page.locator(".summary .big")).to_contain_text("2000")
         assert page.url == retry_url
         browser.close()

@@ -29,6 +29,7 @@ class Column:
     label: str  # shown under the axis (some days only), always in the title
     label_x: float  # kept inside the chart, so the first and last labels are not cut
     show_label: bool
+    minor: bool  # every other shown label, left out on narrow screens
     title: str
     segments: list[Segment]
 
@@ -65,6 +66,7 @@ def day_chart(days: list[Day]) -> DayChart:
                 label=day.day.strftime("%d %b"),
                 label_x=round(min(max(index * step + step / 2, 24), WIDTH - 24), 1),
                 show_label=index % every == 0,
+                minor=(index // every) % 2 == 1,
                 title=(
                     f"{day.day:%d %b %Y}: {day.succeeded} succeeded, {day.failed} failed, "
                     f"{day.in_progress} in progress"
