@@ -123,6 +123,8 @@ def test_history_details_and_retry_pages(
 
     details = api.get(f"/dashboard/syncs/{sync_id}")
     assert details.status_code == 200 and "inactive" in details.text and bad["id"] in details.text
+    assert details.headers["cache-control"] == "no-store"
+    assert "frame-ancestors 'none'" in details.headers["content-security-policy"]
     assert "Retry failed items (1)" in details.text
     config = api.get(f"/dashboard/syncs/{sync_id}/config.json")
     assert config.headers["content-disposition"].startswith("attachment")

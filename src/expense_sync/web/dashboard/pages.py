@@ -55,7 +55,16 @@ templates = Jinja2Templates(directory=str(Path(__file__).parent.parent / "templa
 STATIC = Path(__file__).parent.parent / "static"
 PAGE_SIZE = 25
 PERIODS = (7, 30, 90)
-PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "same-origin"}
+# Pages hold a client's data and buttons that act: never cached, never framed (no
+# clickjacking of "Retry"), and no script or style from anywhere but this site.
+PRIVATE = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; script-src 'none'; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+}
 SIGN_IN_REASONS = {
     "expired": "Your session expired. Sign in again to continue where you were.",
     "invalid": "Your session could not be verified. Sign in again.",
