@@ -42,6 +42,8 @@ app = typer.Typer(
 )
 api_keys = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 app.add_typer(api_keys, name="api-keys")
+dashboard_users = typer.Typer(help="Manage Sync Health dashboard users.", no_args_is_help=True)
+app.add_typer(dashboard_users, name="dashboard-users")
 console = Console(stderr=True)
 
 DataDir = Annotated[
@@ -175,6 +177,32 @@ def revoke_key(
     )
 
 
+@dashboard_users.command("create")
+def create_dashboard_user(
+    email: Annotated[str, typer.Option(help="The user's email; they sign in with it.")],
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, help="12+ chars.")
+    ],
+    client: Annotated[str, typer.Option(help="Client (tenant) whose data they see.")] = (
+        DEFAULT_CLIENT
+    ),
+    data_dir: DataDir = None,
+) -> None:
+    """Create a person who signs in to /dashboard with an email and a password."""
+    from expense_sync.domain.errors import ExpenseSyncError
+    from expense_sync.services.dashboard_users import create_user
+
+    settings = _settings(data_dir)
+    with _migrated_database(settings) as sessions, UnitOfWork(sessions) as uow:
+        try:
+            user = create_user(uow.session, ensure_client(uow.session, client).id, email, password)
+        except ExpenseSyncError as error:
+            console.print(f"[red]{error.message}[/]")
+            raise typer.Exit(1) from None
+        uow.commit()
+        console.print(f"Dashboard user [bold]{user.email}[/] for client [bold]{client}[/] created.")
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
@@ -196,6 +224,7 @@ def serve(
         console.print("First start: created client 'default' with this API key (shown once):")
         console.print(f"  [bold]{first_key}[/]")
     console.print(f"  API docs:  {base}/docs\n  Health:    {base}/healthz")
+    console.print(f"  Dashboard: {base}/dashboard  (sign in with an API key)")
     key = first_key or "<your key>"
     console.print(
         f"  Try:       curl -H \"Authorization: Basic $(printf %s '{key}' | base64 -w0)\" "

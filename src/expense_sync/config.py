@@ -27,6 +27,8 @@
   loopback, private, link-local, unique-local, multicast, reserved or cloud metadata
   address. Off, such a URL is refused with 400 when the consumer is created and each
   delivery checks the address again. Turn it on for local receivers (tests, a laptop).
+- ``DASHBOARD_SESSION_SECONDS`` (28800 = 8 h): a Sync Health dashboard session ends after
+  this long without a page load; the person signs in again and returns to the page.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ class Settings(BaseSettings):
     webhook_retry_window: float = Field(default=3 * 24 * 3600.0, gt=0)
     webhook_allow_private: bool = False
     idempotency_key_seconds: float = Field(default=90 * 60.0, gt=0)
+    dashboard_session_seconds: int = Field(default=8 * 3600, gt=0)
 
     @cached_property
     def secret_key_bytes(self) -> bytes:

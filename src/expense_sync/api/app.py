@@ -23,6 +23,7 @@ from expense_sync.api import (
     integrations,
     manage_data,
     push_operations,
+    sync_search,
     webhooks,
 )
 from expense_sync.api.correlation import RequestLogMiddleware
@@ -31,7 +32,7 @@ from expense_sync.api.idempotency import IdempotencyMiddleware
 from expense_sync.api.runtime import Runtime
 from expense_sync.config import Settings
 from expense_sync.connectors.catalog import listed_manifests
-from expense_sync.web import front, link
+from expense_sync.web import dashboard, front, link
 
 # The largest upload any platform accepts, with room for the multipart framing.
 UPLOAD_LIMIT = max(m.attachments.max_bytes for m in listed_manifests() if m.attachments) + (
@@ -81,10 +82,12 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         company_info,
         expenses,
         attachments,
+        sync_search,
     ):
         app.include_router(module.router)
     app.include_router(link.router)
     app.include_router(front.router)
+    dashboard.install(app)
     install_error_handlers(app)
     # The last added runs first: correlation ids and body limits wrap idempotency.
     app.add_middleware(IdempotencyMiddleware, runtime=runtime, error_body=error_body)

@@ -25,7 +25,30 @@ REASONS = {
     5120: "Data processing error",
     5130: "Data write error",
 }
+# What each code means for the person who asked why their spend is not in the books,
+# and what to do next (the Sync Health dashboard shows it beside the code).
+NOTES = {
+    1000: "The sync is queued or running; its transactions are being checked and posted.",
+    1010: "The sync has been running for over ten minutes; it is still working, "
+    "usually because the books answer slowly.",
+    2000: "Every transaction was written to the books.",
+    2040: "Nothing needed writing: the sync had no transactions to post.",
+    4000: "The company's expense configuration is missing or wrong (bank account, "
+    "supplier or customer); fix it, then retry the failed items.",
+    4040: "The company has no linked accounting software; link it, then retry.",
+    4220: "The company's accounting software was disconnected or its access withdrawn; "
+    "link it again, then retry.",
+    4260: "The accounting software's subscription has expired; renew it, then retry.",
+    5000: "Something went wrong on our side or in the books; retrying usually succeeds.",
+    5080: "Some transactions were already in the books, so they were not written twice.",
+    5120: "Some transactions could not be mapped to the books (an account, tax rate or "
+    "contact they name is missing); fix them, then retry the failed items.",
+    5130: "The books refused some transactions; read each message, fix the cause, "
+    "then retry the failed items.",
+}
+FAILED_ITEM = ("ValidationError", "PushError")
 SUCCESS = (2000, 2040)
+IN_PROGRESS = (1000, 1010)
 NO_CONNECTION = "connection"  # the validator of items failed for want of a linked connection
 UNLINKED = "unlinked"  # ... because the company's connection was unlinked or de-authorized
 LONG_RUNNING = timedelta(minutes=10)
@@ -33,6 +56,10 @@ LONG_RUNNING = timedelta(minutes=10)
 
 def status_text(code: int) -> str:
     return "Complete" if code in SUCCESS else REASONS.get(code, "Unknown")
+
+
+def status_note(code: int) -> str:
+    return NOTES.get(code, "An unknown status code; contact support.")
 
 
 def visible_code(code: int, started: datetime | None, now: datetime) -> int:

@@ -136,3 +136,9 @@ def authenticate(session: Session, key: str) -> uuid.UUID:
     if client_id is None:
         raise Unauthorized("The API key is not valid. Send 'Authorization: Basic <base64 key>'.")
     return client_id
+
+
+def find_api_key(session: Session, key: str) -> ApiKey | None:
+    """The key record a plaintext key matches, if any (for signing in to the dashboard,
+    whose session remembers which key it came from, so deleting the key ends it)."""
+    return session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(key)))

@@ -44,6 +44,7 @@ from expense_sync.storage.models import (
     Sync,
     SyncItem,
 )
+from expense_sync.storage.types import total_e4
 
 REFERENCE_TYPES = (
     "chartOfAccounts",
@@ -74,7 +75,7 @@ def submit(
     """Store the transactions and queue their sync; ``transaction_id`` for a PUT."""
     owned_company_id(session, client_id, company_id)
     stored = _accept(session, company_id, kind, body, transaction_id)
-    return _queue_sync(session, company_id, stored, on_commit, enqueue)
+    return queue_sync(session, company_id, stored, on_commit, enqueue)
 
 
 def _accept(
@@ -125,16 +126,23 @@ def _under(field: str, item: str) -> str:
     return f"{field}{item}" if item.startswith("[") else f"{field}.{item}"
 
 
-def _queue_sync(
+def queue_sync(
     session: Session,
     company_id: uuid.UUID,
     items: list[tuple[uuid.UUID, int]],
     on_commit: Callable[[Callable[[], None]], None],
     enqueue: Callable[[uuid.UUID], None],
+    retry_of: uuid.UUID | None = None,
 ) -> Sync:
     """A new sync of these transaction revisions (row id, revision), handed to the
-    executor after commit."""
-    sync = Sync(company_id=company_id, status_code=1000)
+    executor after commit, with the configuration it starts from; ``retry_of`` names
+    the sync whose failed items it retries."""
+    sync = Sync(
+        company_id=company_id,
+        status_code=1000,
+        configuration=configuration_snapshot(session, company_id),
+        retry_of_id=retry_of,
+    )
     session.add(sync)
     session.flush()
     sync_id = sync.id
@@ -220,7 +228,7 @@ def sync_datasets(
         for row_id, revision in d.items
         if uuid.UUID(row_id) in present
     ]
-    sync = _queue_sync(session, company_id, items, on_commit, enqueue)
+    sync = queue_sync(session, company_id, items, on_commit, enqueue)
     for dataset in datasets:
         dataset.sync_id = sync.id
     return sync
@@ -291,7 +299,8 @@ def _store(
             added.append(
                 {"id": row_id, "company_id": company_id, "transaction_id": transaction.id,
                  "kind": kind, "body": body, "revision": 1, "status": "Pending",
-                 "created": now, "modified": now}
+                 "created": now, "modified": now, "currency": transaction.currency,
+                 "total_e4": total_e4(transaction.total)}
             )  # fmt: skip
             stored.append((row_id, 1))
         else:
@@ -299,6 +308,8 @@ def _store(
             row.revision += 1
             row.status = "Pending"
             row.modified = now
+            row.currency = transaction.currency
+            row.total_e4 = total_e4(transaction.total)
             stored.append((row.id, row.revision))
     session.flush()
     insert_rows(session, ExpenseTransaction, added)
@@ -326,6 +337,19 @@ CONFIG_FIELDS = {
 def configuration_defaults(session: Session, company_id: uuid.UUID) -> dict[str, str | None]:
     row = session.get(ExpenseConfiguration, company_id)
     return {name: getattr(row, column) if row else None for name, column in CONFIG_FIELDS.items()}
+
+
+def configuration_snapshot(session: Session, company_id: uuid.UUID) -> dict[str, Any]:
+    """What a new sync starts from: the company's configuration in the contract's shape
+    and the accounting connection it will post to, kept on the sync so the dashboard
+    shows the mapping as it was, not as it is now."""
+    connection = find_accounting_connection(session, company_id)
+    return {
+        "configuration": _configuration_body(configuration_defaults(session, company_id)),
+        "connection": None
+        if connection is None
+        else {"id": str(connection.id), "platformKey": connection.platform_key},
+    }
 
 
 def get_configuration(

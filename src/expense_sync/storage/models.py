@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     ForeignKey,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -56,6 +58,21 @@ class ApiKey(Base):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     # The key's last characters (never enough to use it), to tell keys apart in listings.
     key_hint: Mapped[str | None] = mapped_column(String(8))
+    created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DashboardUser(Base):
+    """A person who signs in to the Sync Health dashboard with an email and a password
+    (``services.dashboard_users``), seeing what the client's API keys see."""
+
+    __tablename__ = "dashboard_users"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    client_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("clients.id", ondelete="CASCADE"), index=True
+    )
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -235,6 +252,10 @@ class ExpenseTransaction(Base):
     status: Mapped[str] = mapped_column(String(20), default="Pending")
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     modified: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The current revision's currency and total (``types.total_e4``), for the dashboard's
+    # value synced per currency without reading every body.
+    currency: Mapped[str | None] = mapped_column(String(3))
+    total_e4: Mapped[int | None] = mapped_column(BigInteger)
 
     __table_args__ = (UniqueConstraint("company_id", "transaction_id"),)
 
@@ -262,8 +283,60 @@ class Sync(Base):
     lease_expires: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     claimed_by: Mapped[str | None] = mapped_column(String(200))
+    # The company's configuration and target connection when the sync was created
+    # (``services.sync_snapshots``), shown and downloadable in the dashboard.
+    configuration: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # A retry of another sync's failed items names that sync (``services.sync_retries``).
+    retry_of_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("syncs.id", ondelete="SET NULL"), index=True
+    )
 
-    __table_args__ = (Index("ix_syncs_company_requested", "company_id", "requested"),)
+    __table_args__ = (
+        Index("ix_syncs_company_requested", "company_id", "requested"),
+        Index("ix_syncs_requested", "requested"),
+        Index("ix_syncs_status_requested", "status_code", "requested"),
+        # The few syncs still running, for the overview (the rest are in SyncDayCount).
+        Index(
+            "ix_syncs_unfinished_requested",
+            "requested",
+            postgresql_where=text("completed IS NULL"),
+            sqlite_where=text("completed IS NULL"),
+        ),
+    )
+
+
+class SyncDayCount(Base):
+    """How many of a client's syncs requested on a UTC day finished with a status code,
+    by the company's platform (``""`` if none): the overview's totals, added to when a
+    sync finishes (``services.sync_totals``), so a period costs a few rows a day however
+    many syncs it holds. Syncs of companies deleted since stay counted."""
+
+    __tablename__ = "sync_day_counts"
+
+    client_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    status_code: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform_key: Mapped[str] = mapped_column(String(4), primary_key=True)
+    syncs: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SyncDayItems(Base):
+    """The items of a client's finished syncs requested on a UTC day, by currency
+    (``""`` if unknown): how many posted and failed, and the total posted
+    (``types.total_e4``). Kept with ``SyncDayCount``."""
+
+    __tablename__ = "sync_day_items"
+
+    client_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    completed: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    completed_total_e4: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class SyncItem(Base):

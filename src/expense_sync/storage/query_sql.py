@@ -30,7 +30,7 @@ class QueryField:
     """A queryable field: the column it reads and the kind of value it holds."""
 
     column: Any
-    kind: str = "string"  # string | uuid | datetime | enum | bool
+    kind: str = "string"  # string | uuid | datetime | enum | bool | int
     choices: tuple[str, ...] = ()
 
 
@@ -47,6 +47,11 @@ def _convert(name: str, spec: QueryField, raw: str) -> Any:
             if value.tzinfo is None:
                 value = value.replace(tzinfo=UTC)
             return value.astimezone(UTC)
+        if spec.kind == "int":
+            number = int(raw)
+            if not -(2**31) <= number < 2**31:  # what an INTEGER column holds
+                raise ValueError(raw)
+            return number
         if spec.kind == "bool":
             if raw.lower() not in ("true", "false"):
                 raise ValueError(raw)
@@ -56,6 +61,7 @@ def _convert(name: str, spec: QueryField, raw: str) -> Any:
             "uuid": "a UUID such as 3fa85f64-5717-4562-b3fc-2c963f66afa6",
             "datetime": "an ISO 8601 date or date-time, such as 2024-01-31 or 2024-01-31T00:00:00Z",
             "bool": "true or false",
+            "int": "a whole number such as 5130",
         }[spec.kind]
         raise malformed(f"'{raw}' is not a valid value for {name}: use {hint}.") from None
     if spec.kind == "enum" and raw not in spec.choices:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from sqlalchemy import DateTime, Dialect
@@ -35,3 +36,9 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def total_e4(amount: Decimal) -> int:
+    """An amount as a whole number of ten-thousandths, as ``*.total_e4`` columns keep
+    it: exact sums in SQL on SQLite too (which has no decimal type)."""
+    return int((amount * 10_000).to_integral_value(ROUND_HALF_EVEN))

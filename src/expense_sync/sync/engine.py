@@ -59,7 +59,7 @@ from expense_sync.domain.expenses import (
     with_defaults,
 )
 from expense_sync.domain.syncs import NO_CONNECTION, UNLINKED, status_code_for
-from expense_sync.services import webhook_events
+from expense_sync.services import sync_totals, webhook_events
 from expense_sync.services.books import find_accounting_connection, open_books
 from expense_sync.services.connections import manifest_of
 from expense_sync.services.expenses import REFERENCE_TYPES, configuration_defaults
@@ -538,6 +538,8 @@ def _close(
     sync.data_pushed = any(status == "Completed" for status, _, _ in results)
     sync.completed = now
     sync.lease_expires = None
+    session.flush()
+    sync_totals.add_finished_sync(session, sync)  # the overview's day totals
     webhook_events.sync_finished(session, sync, now, reported)  # in this same transaction
 
 
