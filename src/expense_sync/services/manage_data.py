@@ -216,7 +216,7 @@ def _failed(
     session_factory: sessionmaker[Session], pull_ids: list[uuid.UUID], error: ConnectorError
 ) -> Outcome:
     if isinstance(error, RetriableConnectorError):
-        return _retry_later(session_factory, pull_ids, error.message)
+        return _retry_later(session_factory, pull_ids, error.message, retry_after=error.retry_after)
     _finish(session_factory, pull_ids, "FetchError", error.message)
     return Outcome()
 
@@ -226,8 +226,10 @@ def _retry_later(
     pull_ids: list[uuid.UUID],
     message: str,
     final_status: str = "FetchError",
+    retry_after: float | None = None,
 ) -> Outcome:
-    """Count a failed try on each of these pulls; the delay is the longest of theirs."""
+    """Count a failed try (or a wait, given ``retry_after``) on each of these pulls; the
+    delay is the longest of theirs."""
     waits: list[float] = []
     with UnitOfWork(session_factory) as uow:
         operations = uow.session.scalars(
@@ -236,7 +238,7 @@ def _retry_later(
             )
         )
         for operation in operations:
-            delay = record_failed_try(operation, message, datetime.now(UTC))
+            delay = record_failed_try(operation, message, datetime.now(UTC), retry_after)
             if delay is None:
                 _mark(operation, final_status, operation.error_message)
             else:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -243,7 +244,9 @@ class Sync(Base):
     ``lease_expires`` is the company lease: while it is in the future, the sync belongs to
     the worker that set it; the reconciler hands syncs with an expired lease out again.
     ``attempts`` counts the claims and is the lease's token (``sync.engine``);
-    ``claimed_by`` names the process (host:pid) that made the latest claim.
+    ``claimed_by`` names the process (host:pid) that made the latest claim; ``waits``
+    counts the claims that ended waiting for the platform (a rate limit's
+    ``retry_after``), which are not failed tries: ``attempts - waits`` are.
     """
 
     __tablename__ = "syncs"
@@ -260,6 +263,7 @@ class Sync(Base):
     lease_expires: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     claimed_by: Mapped[str | None] = mapped_column(String(200))
+    waits: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
     __table_args__ = (Index("ix_syncs_company_requested", "company_id", "requested"),)
 
