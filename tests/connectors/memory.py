@@ -88,16 +88,26 @@ def memory_manifest(key: str = "memo", *, batch_size: int = 50) -> PlatformManif
 @dataclass
 class Upstream:
     """A slow, rate-limited platform: ``latency`` seconds per call, at most
-    ``calls_per_minute`` calls in any 60 s per books (``None``: no limit)."""
+    ``calls_per_minute`` calls in any ``window_seconds`` per books (``None``: no limit).
+    ``gate``, when given, holds every call until it is set (a platform that hangs).
+    ``log`` keeps each call: (monotonic time, books id, the ``retry_after`` it was
+    refused with, or None if it was answered)."""
 
     latency: float = 0.0
     calls_per_minute: int | None = None
     window_seconds: float = 60.0
-    refused: int = 0  # calls answered "over the limit"
+    gate: threading.Event | None = None
+    log: list[tuple[float, str, float | None]] = field(default_factory=list)
     _calls: dict[str, deque[float]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
+    @property
+    def refused(self) -> int:
+        return sum(retry_after is not None for _, _, retry_after in self.log)
+
     def call(self, books_id: str) -> None:
+        if self.gate is not None and not self.gate.wait(timeout=60):
+            raise RetriableConnectorError("The platform did not answer in 60 s.")
         if self.calls_per_minute is not None:
             with self._lock:
                 now = time.monotonic()
@@ -105,13 +115,14 @@ class Upstream:
                 while calls and calls[0] <= now - self.window_seconds:
                     calls.popleft()
                 if len(calls) >= self.calls_per_minute:
-                    self.refused += 1
-                    wait = calls[0] + self.window_seconds - now
+                    wait = max(calls[0] + self.window_seconds - now, 0.001)
+                    self.log.append((now, books_id, wait))
                     raise RetriableConnectorError(
                         f"Rate limit of {self.calls_per_minute} calls a minute reached.",
-                        retry_after=max(wait, 0.001),
+                        retry_after=wait,
                     )
                 calls.append(now)
+                self.log.append((now, books_id, None))
         if self.latency:
             time.sleep(self.latency)  # the answer is on its way: I/O, no CPU
 
