@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import event, or_, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, lazyload, selectinload, sessionmaker
 
 from expense_sync.domain.syncs import SUCCESS
 from expense_sync.domain.webhooks import (
@@ -112,7 +112,10 @@ def sync_finished(
     """``expenses.sync.successful`` or ``.unsuccessful`` for a sync just closed, with each
     transaction's outcome (``outcomes``: transaction id, item status and message, in the
     sync's order)."""
-    company = session.get(Company, sync.company_id)
+    # The company and its tags only: its other relations would cost four more queries.
+    company = session.get(
+        Company, sync.company_id, options=[lazyload("*"), selectinload(Company.tags)]
+    )
     assert company is not None
     transactions = [
         {
