@@ -157,7 +157,7 @@ def test_a_rate_limit_delays_a_sync_by_retry_after_and_never_fails_it(
 
 
 def test_a_rate_limited_push_waits_and_succeeds(api: TestClient, tenant: Tenant) -> None:
-    limited = Upstream(calls_per_minute=3, window_seconds=0.6)
+    limited = Upstream(calls_per_minute=3, window_seconds=0.5)
     with installed(MemoryConnector("push", upstream=limited)):
         _push_six(api, tenant, limited)
 
@@ -175,7 +175,7 @@ def _push_six(api: TestClient, tenant: Tenant, limited: Upstream) -> None:
         )
         assert response.status_code == 200, response.text
         keys.append(response.json()["pushOperationKey"])
-    deadline = time.monotonic() + 1.6  # waits under 0.6 s; a backoff (2 s, 4 s) misses it
+    deadline = time.monotonic() + 1.8  # waits under 0.5 s; a backoff (2 s, 4 s) misses it
     for key in keys:
         done = wait_for(
             lambda key=key: (
