@@ -190,3 +190,24 @@ def _push_six(api: TestClient, tenant: Tenant, limited: Upstream) -> None:
         )
         assert done["status"] == "Success", done
     assert limited.refused >= 1
+
+
+def test_a_rate_limited_refresh_waits_and_completes(api: TestClient, tenant: Tenant) -> None:
+    limited = Upstream(calls_per_minute=3, window_seconds=0.5)
+    with installed(MemoryConnector("pull", upstream=limited)):
+        company = Company(api, tenant, "pull")
+        queued = api.post(f"{company.path}/data/all", headers=company.headers)
+        assert queued.status_code == 204, queued.text
+        deadline = time.monotonic() + 1.8  # waits under 0.5 s; a backoff (2 s, 4 s) misses it
+
+        def pulls() -> list[dict[str, Any]]:
+            history = api.get(f"{company.path}/data/history", headers=company.headers)
+            return list(history.json()["results"])
+
+        done = wait_for(
+            lambda: (found := pulls()) and all(p["isCompleted"] for p in found) and found,
+            "the refresh",
+            timeout=max(deadline - time.monotonic(), 0.1),
+        )
+    assert len(done) == 7 and {p["status"] for p in done} == {"Complete"}, done
+    assert limited.refused >= 1  # seven data types, three calls a window: it had to wait

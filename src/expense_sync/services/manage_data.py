@@ -205,11 +205,16 @@ def _read_and_store(
     if records:
         _store(session_factory, batch.connection_id, batch.ids_of(records), records)
     retries = [
-        _failed(session_factory, batch.ids_of([data_type]), error).retry_in
+        (_failed(session_factory, ids, error).retry_in, ids[0])
         for data_type, error in failures.items()
+        if (ids := batch.ids_of([data_type]))
     ]
-    waits = [delay for delay in retries if delay is not None]
-    return Outcome(retry_in=max(waits) if waits else None)  # by then all of them are due
+    waits = [(delay, pull_id) for delay, pull_id in retries if delay is not None]
+    if not waits:
+        return Outcome()
+    # Sent again for a pull that waits (the one this message was for may have finished):
+    # by the longest delay all of them are due, and its run claims the others.
+    return Outcome(retry_in=max(delay for delay, _ in waits), retry_id=waits[0][1])
 
 
 def _failed(

@@ -95,7 +95,8 @@ class Executor:
         def perform(row_id: str) -> None:
             outcome = run(self.context.session_factory, self.context.settings, uuid.UUID(row_id))
             if outcome.retry_in is not None:
-                _send(actor, row_id, math.ceil(outcome.retry_in * 1000))
+                again = str(outcome.retry_id or row_id)
+                _send(actor, again, math.ceil(outcome.retry_in * 1000))
 
         actor: dramatiq.Actor[[str], None] = dramatiq.Actor(
             perform,
