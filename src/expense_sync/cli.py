@@ -239,7 +239,10 @@ def serve(
 
 @app.command()
 def worker(
-    threads: Annotated[int, typer.Option(min=1, help="Actor threads in this process.")] = 4,
+    threads: Annotated[
+        int | None,
+        typer.Option(min=1, help="Actor threads in this process [default: WORKER_THREADS]."),
+    ] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Run syncs, pulls and pushes sent through EXPENSE_SYNC_BROKER_URL, until SIGTERM."""
@@ -260,6 +263,7 @@ def worker(
     _configure_logging()
     with _migrated_database(settings) as sessions:
         executor = Executor(broker, WorkerContext(settings, sessions))
+        threads = threads or settings.worker_threads
         executor.start_worker(threads)
         tune_garbage_collector()
         console.print(

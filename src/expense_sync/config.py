@@ -8,6 +8,10 @@
   keep apart by giving each its own name.
 - ``SYNC_LEASE_SECONDS`` (300): how long a worker holds a company's sync before the
   reconciler may hand it to another; a live worker renews it every third of that.
+- ``WORKER_THREADS`` (16): actor threads of the embedded worker inside ``serve`` (and
+  the default of ``expense-sync worker --threads``). A thread waiting on a platform's
+  answer holds no CPU and no database lock, so there are enough for every company
+  syncing at once not to queue behind a slow one; rate-limit waits free their thread.
 - ``RECONCILE_SECONDS`` (10): how often each worker looks for work nobody holds.
 - ``PUBLIC_URL`` (``serve`` sets its own address): base of link URLs given to customers.
 - ``LEDGER_ROOT`` (``<data dir>/ledgers``): each client's ledgers live in ``<root>/<client>/``.
@@ -49,6 +53,7 @@ class Settings(BaseSettings):
     queue_name: str = Field(default="expense-sync", min_length=1)
     sync_lease_seconds: float = Field(default=300.0, gt=0)
     reconcile_seconds: float = Field(default=10.0, gt=0)
+    worker_threads: int = Field(default=16, ge=1, le=256)
     public_url: str = ""
     ledger_root: Path | None = None
     daily_quota: int = Field(default=1000, ge=1)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from beancount import loader
+from beancount.core import data
 
 from expense_sync.connectors.base import (
     FatalConnectorError,
@@ -17,6 +18,7 @@ from expense_sync.connectors.base import (
 )
 from expense_sync.connectors.beancount import BeancountConnector
 from tests.connectors.conformance import ConnectorConformance
+from tests.connectors.conformance.posting import Written
 
 
 @pytest.fixture
@@ -36,7 +38,17 @@ def books(connector: BeancountConnector, ledger: Path, tmp_path: Path) -> Ledger
 
 
 class TestBeancountConformance(ConnectorConformance):
-    pass
+    @pytest.fixture
+    def written(self, ledger: Path) -> Written:
+        """Transactions expense-sync wrote, as Beancount's own loader reads the ledger."""
+
+        def count() -> int:
+            entries, errors, _ = loader.load_file(str(ledger))
+            assert errors == []
+            return sum(isinstance(e, data.Transaction) and "expense-sync-id" in e.meta
+                       for e in entries)  # fmt: skip
+
+        return count
 
 
 def test_every_write_leaves_a_ledger_beancount_accepts(books: LedgerSession, ledger: Path) -> None:

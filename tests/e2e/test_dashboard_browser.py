@@ -4,14 +4,17 @@ failed sync by its id and by company name, filters by status 5130 and a date ran
 reads why it failed, downloads its configuration, retries the failed items once the
 books are fixed, and sees the new sync succeed; another client's sync is not found.
 
-Each page is saved at desktop and phone width into ``docs/screenshots/`` (linked from
-``docs/dashboard.md``), so people can see the pages before they install.
+Each page is saved at desktop and phone width, into the test's temporary folder, or into
+the folder ``EXPENSE_SYNC_SCREENSHOTS`` names: ``EXPENSE_SYNC_SCREENSHOTS=docs/screenshots``
+refreshes the pictures ``docs/dashboard.md`` links, so people can see the pages before
+they install (by default a run leaves the work tree as it was).
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -29,7 +32,6 @@ from tests.services import missing_service
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 DESKTOP = {"width": 1280, "height": 860}
 PHONE = {"width": 390, "height": 844}
 CARD = "Liabilities:CreditCard:Corporate"
@@ -140,12 +142,12 @@ def _failed_sync(api: Api) -> dict[str, str]:
     return {"company": company, "sync": sync_id, "bad": bad["id"], "ledger": ledger}
 
 
-def shoot(page: Any, name: str) -> None:
+def shoot(page: Any, name: str, folder: Path) -> None:
     """The page as it is, at desktop and at phone width."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
     for width, size in (("desktop", DESKTOP), ("phone", PHONE)):
         page.set_viewport_size(size)
-        page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"))
+        page.screenshot(path=str(folder / f"{name}-{width}.png"))
     page.set_viewport_size(DESKTOP)
 
 
@@ -155,6 +157,7 @@ def test_support_person_finds_reads_and_retries_a_failed_sync(
     from playwright.sync_api import expect, sync_playwright
 
     made = prepare(server)
+    folder = Path(os.environ.get("EXPENSE_SYNC_SCREENSHOTS") or tmp_path / "screenshots")
     today = datetime.now(UTC).date()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path())
@@ -162,12 +165,12 @@ def test_support_person_finds_reads_and_retries_a_failed_sync(
         page = context.new_page()
         page.goto(f"{server.url}/dashboard")
         expect(page.get_by_role("heading", name="Sign in to Sync Health")).to_be_visible()
-        shoot(page, "sign-in")
+        shoot(page, "sign-in", folder)
         page.get_by_label("API key").fill(server.first_key)
         page.get_by_role("button", name="Sign in", exact=True).click()
         expect(page.get_by_role("heading", name="Overview")).to_be_visible()
         expect(page.locator(".tile.failed").first).to_contain_text("1")
-        shoot(page, "overview")
+        shoot(page, "overview", folder)
 
         # Find it by its id, then by the company's name.
         page.get_by_role("link", name="Sync history").click()
@@ -183,7 +186,7 @@ def test_support_person_finds_reads_and_retries_a_failed_sync(
         page.get_by_role("button", name="Search").click()
         expect(page.locator("table.syncs tbody tr")).to_have_count(1)
         expect(page.locator("table.syncs")).to_contain_text("5130 Data write error")
-        shoot(page, "history")
+        shoot(page, "history", folder)
 
         # A date range without it, and another client's sync: nothing.
         page.get_by_label("From").fill(str(today - timedelta(days=30)))
@@ -202,7 +205,7 @@ def test_support_person_finds_reads_and_retries_a_failed_sync(
         expect(failing).to_contain_text(made["bad"])
         expect(failing).to_contain_text("inactive")
         expect(page.locator(".note")).to_contain_text("The books refused some transactions")
-        shoot(page, "sync-transactions")
+        shoot(page, "sync-transactions", folder)
 
         page.get_by_role("link", name="Config").click()
         expect(page.locator("pre.json")).to_contain_text(CARD)
@@ -213,13 +216,13 @@ def test_support_person_finds_reads_and_retries_a_failed_sync(
         config = json.loads(saved.read_text())
         assert config["syncId"] == made["sync"]
         assert config["configuration"]["bankAccount"] == {"id": CARD}
-        shoot(page, "sync-config")
+        shoot(page, "sync-config", folder)
 
         page.get_by_role("link", name="Push items").click()
         page.get_by_label("Status").select_option("PushError")
         page.get_by_role("button", name="Filter").click()
         expect(page.locator("tbody tr")).to_have_count(1)
-        shoot(page, "sync-push-items")
+        shoot(page, "sync-push-items", folder)
 
         # Fix the books (open the accounts before 1990), then retry the failed item.
         ledger = Path(made["ledger"])
@@ -237,14 +240,14 @@ def test_support_person_finds_reads_and_retries_a_failed_sync(
         expect(page.locator(".summary .big")).to_contain_text("2000 Success (Data written)")
         expect(page.locator(".summary")).to_contain_text(made["sync"])  # "Retry of"
         expect(page.get_by_role("button", name="Retry failed items (0)")).to_be_disabled()
-        shoot(page, "sync-retried")
+        shoot(page, "sync-retried", folder)
 
         page.get_by_role("link", name=COMPANY).first.click()
         expect(page.get_by_role("heading", name=COMPANY)).to_be_visible()
         expect(page.locator("body")).to_contain_text("Linked")
         page.get_by_role("button", name="Refresh data").click()
         expect(page.locator("#message")).to_contain_text("Data refresh queued")
-        shoot(page, "company")
+        shoot(page, "company", folder)
 
         # An expired session (here: gone) signs in again and comes back to the page.
         context.clear_cookies()

@@ -44,7 +44,7 @@ class Runtime:
         """Embedded: start the worker and pick up whatever a previous run left unfinished.
         With a broker this process only sends work; ``expense-sync worker`` runs it."""
         if not self.settings.broker_url:
-            self.executor.start_worker()
+            self.executor.start_worker(self.settings.worker_threads)
             self.executor.resume()
 
     def stop(self) -> None:

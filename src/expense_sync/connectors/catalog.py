@@ -132,3 +132,21 @@ def listed_manifests() -> tuple[PlatformManifest, ...]:
 
 def connector_for(key: str) -> Connector | None:
     return _CONNECTORS.get(key)
+
+
+def register(connector: Connector) -> None:
+    """Make a connector the catalog does not ship linkable under its manifest's key (a
+    test's in-memory books, a connector developed outside this package). It is not
+    listed in ``/integrations``; ``unregister`` takes it away again."""
+    key = connector.manifest.key
+    if key in _BY_KEY:
+        raise ValueError(f"Platform key {key} is taken; register the connector under another.")
+    _CONNECTORS[connector.manifest.key] = connector
+    _BY_KEY[connector.manifest.key] = connector.manifest
+
+
+def unregister(key: str) -> None:
+    if key in (m.key for m in (*MANIFESTS, PARTNER_EXPENSE_MANIFEST)):
+        raise ValueError(f"{key} is a platform of the catalog; it cannot be unregistered.")
+    _CONNECTORS.pop(key, None)
+    _BY_KEY.pop(key, None)

@@ -169,7 +169,7 @@ def _run_attach(
     try:
         reference = books.attach(key, document)
     except RetriableConnectorError as error:
-        return _retry_later(session_factory, attachment_id, error.message, now)
+        return _retry_later(session_factory, attachment_id, error.message, now, error.retry_after)
     except ConnectorError as error:
         _end(session_factory, attachment_id, "Failed", None, error.message)
         return Outcome()
@@ -195,13 +195,17 @@ def _end(
 
 
 def _retry_later(
-    session_factory: sessionmaker[Session], attachment_id: uuid.UUID, message: str, now: datetime
+    session_factory: sessionmaker[Session],
+    attachment_id: uuid.UUID,
+    message: str,
+    now: datetime,
+    retry_after: float | None = None,
 ) -> Outcome:
     with UnitOfWork(session_factory) as uow:
         attachment = uow.session.get(Attachment, attachment_id)
         if attachment is None or attachment.status != "Pending":
             return Outcome()  # gone, or another run finished it
-        delay = record_failed_try(attachment, message, now)
+        delay = record_failed_try(attachment, message, now, retry_after)
         if delay is None:
             attachment.status = "Failed"
         uow.commit()

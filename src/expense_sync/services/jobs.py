@@ -15,9 +15,12 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Outcome:
-    """What a job run decided: finished, or try again after ``retry_in`` seconds."""
+    """What a job run decided: finished, or try again after ``retry_in`` seconds, with
+    the row ``retry_id`` (a job that ran several rows names one still waiting; by
+    default the row it was sent for)."""
 
     retry_in: float | None = None
+    retry_id: uuid.UUID | None = None
 
 
 def run_guarded(

@@ -205,18 +205,23 @@ def _read_and_store(
     if records:
         _store(session_factory, batch.connection_id, batch.ids_of(records), records)
     retries = [
-        _failed(session_factory, batch.ids_of([data_type]), error).retry_in
+        (_failed(session_factory, ids, error).retry_in, ids[0])
         for data_type, error in failures.items()
+        if (ids := batch.ids_of([data_type]))
     ]
-    waits = [delay for delay in retries if delay is not None]
-    return Outcome(retry_in=max(waits) if waits else None)  # by then all of them are due
+    waits = [(delay, pull_id) for delay, pull_id in retries if delay is not None]
+    if not waits:
+        return Outcome()
+    # Sent again for a pull that waits (the one this message was for may have finished):
+    # by the longest delay all of them are due, and its run claims the others.
+    return Outcome(retry_in=max(delay for delay, _ in waits), retry_id=waits[0][1])
 
 
 def _failed(
     session_factory: sessionmaker[Session], pull_ids: list[uuid.UUID], error: ConnectorError
 ) -> Outcome:
     if isinstance(error, RetriableConnectorError):
-        return _retry_later(session_factory, pull_ids, error.message)
+        return _retry_later(session_factory, pull_ids, error.message, retry_after=error.retry_after)
     _finish(session_factory, pull_ids, "FetchError", error.message)
     return Outcome()
 
@@ -226,8 +231,10 @@ def _retry_later(
     pull_ids: list[uuid.UUID],
     message: str,
     final_status: str = "FetchError",
+    retry_after: float | None = None,
 ) -> Outcome:
-    """Count a failed try on each of these pulls; the delay is the longest of theirs."""
+    """Count a failed try (or a wait, given ``retry_after``) on each of these pulls; the
+    delay is the longest of theirs."""
     waits: list[float] = []
     with UnitOfWork(session_factory) as uow:
         operations = uow.session.scalars(
@@ -236,7 +243,7 @@ def _retry_later(
             )
         )
         for operation in operations:
-            delay = record_failed_try(operation, message, datetime.now(UTC))
+            delay = record_failed_try(operation, message, datetime.now(UTC), retry_after)
             if delay is None:
                 _mark(operation, final_status, operation.error_message)
             else:

@@ -138,25 +138,26 @@ def _run_push(
             return Outcome()
         connection = uow.session.get(Connection, operation.connection_id)
         assert connection is not None
-        try:
-            books = open_books(uow.session, settings, connection)
-            if operation.record_id is None:
-                stored = books.create(operation.data_type, [operation.data], key=str(operation.id))[
-                    0
-                ]
-                change = "Created"
-            else:
-                stored = books.update(operation.data_type, operation.record_id, operation.data)
-                change = "Modified"
-        except RetriableConnectorError as error:
-            return _retry_later(uow, operation, error.message)
-        except ValidationConnectorError as error:
-            _finish(operation, "Failed", 400, error.message, field=error.field)
-            uow.commit()
-            return Outcome()
-        except ConnectorError as error:
-            _finish(operation, "Failed", 422, error.message)
-            uow.commit()
+        books = open_books(uow.session, settings, connection)
+        data_type, data, record_id = operation.data_type, operation.data, operation.record_id
+    # The platform is called with no database transaction open: a slow answer (or a
+    # wait inside the connector) holds no connection and keeps no writer waiting.
+    try:
+        if record_id is None:
+            stored = books.create(data_type, [data], key=str(push_id))[0]
+            change = "Created"
+        else:
+            stored = books.update(data_type, record_id, data)
+            change = "Modified"
+    except RetriableConnectorError as error:
+        return _retry_after_error(session_factory, push_id, error.message, error.retry_after)
+    except ValidationConnectorError as error:
+        return _ended(session_factory, push_id, "Failed", 400, error.message, error.field)
+    except ConnectorError as error:
+        return _ended(session_factory, push_id, "Failed", 422, error.message)
+    with UnitOfWork(session_factory) as uow:
+        operation = uow.session.get(PushOperation, push_id)
+        if operation is None or operation.status in FINISHED:
             return Outcome()
         operation.data = stored
         operation.record_id = str(stored["id"])
@@ -172,6 +173,22 @@ def _run_push(
     return Outcome()
 
 
+def _ended(
+    session_factory: sessionmaker[Session],
+    push_id: uuid.UUID,
+    status: str,
+    code: int,
+    message: str,
+    field: str | None = None,
+) -> Outcome:
+    with UnitOfWork(session_factory) as uow:
+        operation = uow.session.get(PushOperation, push_id)
+        if operation is not None and operation.status not in FINISHED:
+            _finish(operation, status, code, message, field=field)
+            uow.commit()
+    return Outcome()
+
+
 def _timed_out(operation: PushOperation) -> bool:
     if operation.timeout_in_minutes is None:
         return False
@@ -180,17 +197,22 @@ def _timed_out(operation: PushOperation) -> bool:
 
 
 def _retry_after_error(
-    session_factory: sessionmaker[Session], push_id: uuid.UUID, message: str
+    session_factory: sessionmaker[Session],
+    push_id: uuid.UUID,
+    message: str,
+    retry_after: float | None = None,
 ) -> Outcome:
     with UnitOfWork(session_factory) as uow:
         operation = uow.session.get(PushOperation, push_id)
         if operation is None or operation.status in FINISHED:
             return Outcome()
-        return _retry_later(uow, operation, message)
+        return _retry_later(uow, operation, message, retry_after)
 
 
-def _retry_later(uow: UnitOfWork, operation: PushOperation, message: str) -> Outcome:
-    delay = record_failed_try(operation, message, datetime.now(UTC))
+def _retry_later(
+    uow: UnitOfWork, operation: PushOperation, message: str, retry_after: float | None = None
+) -> Outcome:
+    delay = record_failed_try(operation, message, datetime.now(UTC), retry_after)
     if delay is None:
         _finish(operation, "Failed", 503, operation.error_message)
     uow.commit()

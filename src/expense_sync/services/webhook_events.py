@@ -42,6 +42,7 @@ from expense_sync.domain.webhooks import (
 )
 from expense_sync.storage.models import (
     Company,
+    CompanyTag,
     Sync,
     WebhookConsumer,
     WebhookDelivery,
@@ -62,15 +63,16 @@ def publish(
     event_type: str,
     payload: dict[str, Any],
     generated: datetime,
-    company: Company | None = None,
+    company_id: uuid.UUID | None = None,
+    tags: dict[str, str] | None = None,
 ) -> WebhookEvent:
     """Write an event and a delivery for each consumer that receives it, due at
-    ``generated``."""
+    ``generated``; ``company_id`` and its ``tags`` for an event about a company."""
     event_id = uuid.uuid4()
     record = WebhookEvent(
         id=event_id,
         client_id=client_id,
-        company_id=company.id if company else None,
+        company_id=company_id,
         event_type=event_type,
         body={
             "id": str(event_id),
@@ -81,7 +83,6 @@ def publish(
         generated=generated,
     )
     session.add(record)
-    tags = {tag.key: tag.value for tag in company.tags} if company else {}
     consumers = session.scalars(
         select(WebhookConsumer).where(
             WebhookConsumer.client_id == client_id, WebhookConsumer.disabled.is_(False)
@@ -91,7 +92,7 @@ def publish(
         subscription = Subscription(
             consumer.event_types, consumer.company_id, consumer.company_tags
         )
-        if receives(subscription, event_type, record.company_id, tags):
+        if receives(subscription, event_type, company_id, tags or {}):
             delivery = WebhookDelivery(
                 id=uuid.uuid4(), event_id=event_id, consumer_id=consumer.id, next_attempt=generated
             )
@@ -112,8 +113,18 @@ def sync_finished(
     """``expenses.sync.successful`` or ``.unsuccessful`` for a sync just closed, with each
     transaction's outcome (``outcomes``: transaction id, item status and message, in the
     sync's order)."""
-    company = session.get(Company, sync.company_id)
-    assert company is not None
+    # Columns, not the Company: loading it would load its four relations too.
+    client_id, name, description = session.execute(
+        select(Company.client_id, Company.name, Company.description).where(
+            Company.id == sync.company_id
+        )
+    ).one()
+    tags = {
+        key: value
+        for key, value in session.execute(
+            select(CompanyTag.key, CompanyTag.value).where(CompanyTag.company_id == sync.company_id)
+        )
+    }
     transactions = [
         {
             "id": transaction_id,
@@ -122,13 +133,13 @@ def sync_finished(
         }
         for transaction_id, status, message in outcomes
     ]
-    reference: dict[str, Any] = {"id": str(company.id), "name": company.name}
-    if company.description is not None:
-        reference["description"] = company.description
-    reference["tags"] = {tag.key: tag.value for tag in company.tags}
+    reference: dict[str, Any] = {"id": str(sync.company_id), "name": name}
+    if description is not None:
+        reference["description"] = description
+    reference["tags"] = tags
     payload = {"referenceCompany": reference, "syncId": str(sync.id), "transactions": transactions}
     event_type = SYNC_SUCCESSFUL if sync.status_code in SUCCESS else SYNC_UNSUCCESSFUL
-    return publish(session, company.client_id, event_type, payload, now, company)
+    return publish(session, client_id, event_type, payload, now, sync.company_id, tags)
 
 
 def rate_limit_reached(

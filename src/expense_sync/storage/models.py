@@ -266,7 +266,9 @@ class Sync(Base):
     ``lease_expires`` is the company lease: while it is in the future, the sync belongs to
     the worker that set it; the reconciler hands syncs with an expired lease out again.
     ``attempts`` counts the claims and is the lease's token (``sync.engine``);
-    ``claimed_by`` names the process (host:pid) that made the latest claim.
+    ``claimed_by`` names the process (host:pid) that made the latest claim; ``waits``
+    counts the claims that ended waiting for the platform (a rate limit's
+    ``retry_after``), which are not failed tries: ``attempts - waits`` are.
     """
 
     __tablename__ = "syncs"
@@ -290,6 +292,7 @@ class Sync(Base):
     retry_of_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("syncs.id", ondelete="SET NULL"), index=True
     )
+    waits: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
     __table_args__ = (
         Index("ix_syncs_company_requested", "company_id", "requested"),

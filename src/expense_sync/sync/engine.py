@@ -64,7 +64,7 @@ from expense_sync.services.books import find_accounting_connection, open_books
 from expense_sync.services.connections import manifest_of
 from expense_sync.services.expenses import REFERENCE_TYPES, configuration_defaults
 from expense_sync.services.jobs import Outcome, run_guarded
-from expense_sync.services.retry import retry_delay
+from expense_sync.services.retry import retry_delay, wait_delay
 from expense_sync.storage.bulk import execute_many
 from expense_sync.storage.locks import lock_row
 from expense_sync.storage.models import Company, ExpenseTransaction, Sync, SyncItem
@@ -141,8 +141,15 @@ def _run(session_factory: sessionmaker[Session], settings: Settings, sync_id: uu
     except LeaseLost:
         log.warning("sync %s: lease of try %d lost; no more writes", sync_id, claimed.attempt)
         return Outcome()  # the new holder (or the reconciler, once it expires) finishes it
-    except RetriableConnectorError as error:
-        return _retry_later(session_factory, sync_id, error.message, attempt=claimed.attempt)
+    except RetriableConnectorError as error:  # what landed so far is kept; the rest waits
+        return _retry_later(
+            session_factory,
+            sync_id,
+            error.message,
+            attempt=claimed.attempt,
+            retry_after=error.retry_after,
+            landed=outcomes,
+        )
     except ConnectorError as error:
         message = f"The books could not be used: {error.message}"
         for item in claimed.items:
@@ -393,34 +400,70 @@ def _retry_later(
     message: str,
     final_code: int | None = None,
     attempt: int | None = None,
+    retry_after: float | None = None,
+    landed: dict[uuid.UUID, ItemOutcome] | None = None,
 ) -> Outcome:
     """Free the lease and try again after a backoff; after the last try, fail every item
     still open with ``message`` (and the sync with ``final_code``, if given). Given the
-    ``attempt`` that claimed the sync, only if no later claim took it over."""
+    ``attempt`` that claimed the sync, only if no later claim took it over.
+
+    With ``retry_after`` (the platform asked to wait, e.g. a rate limit) the claim was a
+    wait, not a failed try (``services.retry``): the next try is at least that far off and
+    the sync is never failed by it. ``landed``: the items that ended in this run, kept now
+    so the next run goes on from where this one stopped."""
     with UnitOfWork(session_factory) as uow:
         if attempt is not None and not _still_held(uow.session, sync_id, attempt):
             return Outcome()
         sync = uow.session.get(Sync, sync_id)
         if sync is None or sync.completed is not None:
             return Outcome()
-        delay = retry_delay(max(sync.attempts, 1))
-        if delay is None:
-            outcomes: dict[uuid.UUID, ItemOutcome] = {
-                item.row_id: (
-                    "PushError",
-                    f"Gave up after {sync.attempts} tries: {message}",
-                    "push",
+        if landed:
+            _record_items(uow.session, sync_id, landed)
+        if retry_after is not None:
+            sync.waits += 1
+            delay: float | None = wait_delay(sync.attempts - sync.waits, retry_after)
+            sync.exception_message = (
+                f"{message} (the platform asked to wait; next try in {delay:.0f} s)"
+            )
+        else:
+            delay = retry_delay(max(sync.attempts - sync.waits, 1))
+            if delay is None:
+                outcomes: dict[uuid.UUID, ItemOutcome] = {
+                    item.row_id: (
+                        "PushError",
+                        f"Gave up after {sync.attempts - sync.waits} tries: {message}",
+                        "push",
+                    )
+                    for item in _items(uow.session, sync_id)
+                    if item.status not in FINAL
+                }
+                _close(uow.session, sync, datetime.now(UTC), outcomes, final_code)
+                sync.exception_message = message
+            else:
+                sync.exception_message = (
+                    f"{message} (try {sync.attempts - sync.waits}; next in {delay:.0f} s)"
                 )
-                for item in _items(uow.session, sync_id)
-                if item.status not in FINAL
-            }
-            _close(uow.session, sync, datetime.now(UTC), outcomes, final_code)
-            sync.exception_message = message
-        else:  # held through the backoff, so the reconciler does not send it early
+        if delay is not None:  # held through the wait, so the reconciler does not send it early
             sync.lease_expires = datetime.now(UTC) + timedelta(seconds=delay)
-            sync.exception_message = f"{message} (try {sync.attempts}; next in {delay:.0f} s)"
         uow.commit()
     return Outcome(retry_in=delay)
+
+
+def _record_items(
+    session: Session, sync_id: uuid.UUID, outcomes: dict[uuid.UUID, ItemOutcome]
+) -> None:
+    """Write the items' outcomes (not their transactions': those change when the sync
+    closes, in ``_close``)."""
+    execute_many(
+        session,
+        update(ITEMS_TABLE)
+        .where(
+            ITEMS_TABLE.c.sync_id == sync_id,
+            ITEMS_TABLE.c.transaction_row_id == bindparam("row"),
+        )
+        .values(status=bindparam("outcome"), message=bindparam("text")),
+        [{"row": row, "outcome": end[0], "text": end[1]} for row, end in outcomes.items()],
+    )
 
 
 def _finish(

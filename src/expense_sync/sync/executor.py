@@ -25,6 +25,7 @@ never freed at start-up there, since another worker may be holding them.
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -98,7 +99,8 @@ class Executor:
         def perform(row_id: str) -> None:
             outcome = run(self.context.session_factory, self.context.settings, uuid.UUID(row_id))
             if outcome.retry_in is not None:
-                _send(actor, row_id, int(outcome.retry_in * 1000))
+                again = str(outcome.retry_id or row_id)
+                _send(actor, again, math.ceil(outcome.retry_in * 1000))
 
         actor: dramatiq.Actor[[str], None] = dramatiq.Actor(
             perform,
@@ -166,7 +168,7 @@ class Executor:
         """Re-send the work nobody is doing (see ``sync.reconciler``); return how many."""
         return self._reconciler.run_once()
 
-    def start_worker(self, threads: int = 2) -> None:
+    def start_worker(self, threads: int) -> None:
         """Run the actors in this process, with the reconciler and the lease keeper."""
         # worker_timeout is how often idle threads look for work (ms); short, so stop() is quick.
         self._worker = dramatiq.Worker(

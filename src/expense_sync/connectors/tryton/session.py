@@ -2,12 +2,16 @@
 
 | Codat | Tryton |
 | --- | --- |
-| chartOfAccounts | ``account.account`` of the company (type from its top-level ancestor) |
+| chartOfAccounts | ``account.account`` of the company with a type (kind from its top ancestor) |
 | bankAccounts | accounts whose type is cash, or whose note marks a bank or card account |
 | suppliers / customers | ``party.party`` of the category "Supplier" / "Customer" (``parties.py``) |
 | taxRates | ``account.tax`` (percentage rates) |
 | trackingCategories | ``analytic_account.account`` |
 | company | ``company.company`` |
+
+Accounts without an account type are the chart's headings (views): Tryton refuses a
+move line on them, so they are not listed. A ``closed`` account takes no more moves
+either: it is listed as Archived (and so not offered for mapping).
 
 An account is Archived when Tryton counts it inactive: its start and end dates leave out
 the current fiscal year. Tryton works that out account by account when ``active`` is
@@ -59,7 +63,11 @@ class TrytonSession:
     def read(self, data_type: str) -> list[Record]:
         if data_type == "chartOfAccounts":
             currency = self._currency()  # one call, not one per account
-            return [_account(a, kind, currency) for a, kind in self._accounts()]
+            return [
+                _account(a, kind, currency)
+                for a, kind in self._accounts()
+                if a["type"] is not None  # a heading takes no move lines
+            ]
         if data_type == "bankAccounts":
             currency = self._currency()
             return [_bank_account(a, currency) for a, _ in self._accounts() if _bank_type(a)]
@@ -87,7 +95,16 @@ class TrytonSession:
             0,
             None,
             None,
-            ["name", "code", "parent", "note", "type", "type.name", "second_currency.code"],
+            [
+                "name",
+                "code",
+                "parent",
+                "note",
+                "type",
+                "type.name",
+                "second_currency.code",
+                "closed",
+            ],
         )
         inactive = set(
             self.client.call(
@@ -362,7 +379,7 @@ def _account(row: dict[str, Any], kind: str, currency: str) -> Record:
         "fullyQualifiedName": f"{row['category']}.{row['name']}",
         "currency": currency,
         "type": kind,
-        "status": "Active" if row["active"] else "Archived",
+        "status": "Active" if row["active"] and not row.get("closed") else "Archived",
         "isBankAccount": _bank_type(row) is not None,
         "validDatatypeLinks": [],
         "metadata": {"isDeleted": False},

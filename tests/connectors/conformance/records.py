@@ -1,10 +1,5 @@
-"""The connector conformance suite: one class every connector passes.
-
-A connector's test module subclasses ``ConnectorConformance`` and provides the
-``books`` fixture (a ``LedgerSession`` on fresh, linked books) and ``connector``.
-Every check reads the connector's own manifest and push models, so a new data type or
-limit is tested the moment it is declared.
-"""
+"""Conformance of reads and record writes: every declared data type reads with stable
+ids, every writable one creates (once per key), updates and refuses bad input by field."""
 
 from __future__ import annotations
 
@@ -49,8 +44,8 @@ def unique() -> str:
     return uuid.uuid4().hex[:8].upper()
 
 
-class ConnectorConformance:
-    """Subclass and provide ``connector`` and ``books`` fixtures."""
+class RecordChecks:
+    """Reads, creates and updates of records (see the package's text for the fixtures)."""
 
     def test_reads_every_declared_data_type(self, connector: Any, books: LedgerSession) -> None:
         books.check()
