@@ -20,6 +20,13 @@
   ``WEBHOOK_RETRY_WINDOW`` (259200 s = 3 days): a webhook delivery that fails is tried
   again after an exponential, jittered delay from the first up to the max, until the
   event is older than the window; then it is marked Failed.
+- ``XERO_CLIENT_ID``, ``XERO_CLIENT_SECRET``: the Xero app (developer.xero.com) that
+  customers grant access to; Xero cannot be linked without them.
+- ``XERO_AUTHORIZE_URL`` (Xero's login page), ``XERO_IDENTITY_URL``
+  (``https://identity.xero.com``: ``/connect/token``), ``XERO_API_URL``
+  (``https://api.xero.com``: ``/connections``, ``/api.xro/2.0``): where Xero answers;
+  point them at ``expense-sync sandbox xero`` (or a recording proxy) to try Xero without
+  an account. An empty authorize URL means ``<identity url>/connect/authorize``.
 """
 
 from __future__ import annotations
@@ -48,6 +55,11 @@ class Settings(BaseSettings):
     webhook_retry_first_delay: float = Field(default=5.0, gt=0)
     webhook_retry_max_delay: float = Field(default=3600.0, gt=0)
     webhook_retry_window: float = Field(default=3 * 24 * 3600.0, gt=0)
+    xero_client_id: str = ""
+    xero_client_secret: str = ""
+    xero_authorize_url: str = "https://login.xero.com/identity/connect/authorize"
+    xero_identity_url: str = "https://identity.xero.com"
+    xero_api_url: str = "https://api.xero.com"
 
     @cached_property
     def secret_key_bytes(self) -> bytes:

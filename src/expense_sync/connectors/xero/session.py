@@ -1,0 +1,243 @@
+"""A session on one Xero organisation (tenant): reads in Codat's shapes, pushes, posts
+exactly once in Xero's batches, and attaches receipts.
+
+**Exactly once.** Every posting's key is stored where Xero can search it (see
+``posting``). ``post`` first asks Xero which keys already landed (one ``where`` query
+per record kind in the batch), writes only the rest in one call per kind with
+``summarizeErrors=false`` and an ``Idempotency-Key``, and remembers each answer for the
+session. One bad posting fails alone: Xero commits the others, ``post`` raises
+``ValidationConnectorError``, and when the engine retries the batch one posting at a
+time the landed ones are answered from memory and the refused one with Xero's words,
+without calling Xero again. A found posting of a later revision is updated in place
+(a ``POST`` with its id; bank transfers cannot be changed in Xero and say so).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from expense_sync.connectors.base import (
+    AttachmentLimits,
+    Document,
+    Posted,
+    Posting,
+    Record,
+    ValidationConnectorError,
+)
+from expense_sync.connectors.base.cloud import checked_content_type
+from expense_sync.connectors.xero import reading, writing
+from expense_sync.connectors.xero.api import ID_FIELD, XeroApi, problems_of
+from expense_sync.connectors.xero.posting import Chart, collection_of, record
+
+CONTACT_NAME = {"suppliers": "supplierName", "customers": "customerName"}
+ATTACHABLE = ("BankTransactions", "Invoices")  # Codat: none on transfers and adjustments
+
+
+class XeroSession:
+    def __init__(self, api: XeroApi, attachments: AttachmentLimits | None) -> None:
+        self.api = api
+        self._attachment_limits = attachments
+        self._cache: dict[str, Any] = {}
+        self._landed: dict[str, tuple[str, str, int]] = {}  # key -> (collection, id, revision)
+        self._refused: dict[tuple[str, int], str] = {}  # (key, revision) -> Xero's words
+
+    # -- reads ----------------------------------------------------------------------------
+
+    def check(self) -> None:
+        self._organisation()
+
+    def read(self, data_type: str) -> list[Record]:
+        base = self._organisation().get("BaseCurrency")
+        if data_type == "chartOfAccounts":
+            return [reading.account(a, base) for a in self._accounts()]
+        if data_type == "bankAccounts":
+            return [
+                reading.bank_account(a, base) for a in self._accounts() if a.get("Type") == "BANK"
+            ]
+        if data_type in CONTACT_NAME:
+            return [reading.contact(c, CONTACT_NAME[data_type]) for c in self._contacts()]
+        if data_type == "taxRates":
+            return [reading.tax_rate(t) for t in self._collection("TaxRates")]
+        if data_type == "trackingCategories":
+            return reading.tracking(self._collection("TrackingCategories"))
+        if data_type == "company":
+            currencies = [str(c["Code"]) for c in self._collection("Currencies") if c.get("Code")]
+            return [reading.company(self._organisation(), currencies)]
+        raise ValidationConnectorError(f"Xero does not hold {data_type}.")
+
+    def _collection(self, name: str) -> list[dict[str, Any]]:
+        if name not in self._cache:
+            self._cache[name] = self.api.get_all(name)
+        return list(self._cache[name])
+
+    def _organisation(self) -> dict[str, Any]:
+        if "Organisation" not in self._cache:
+            found = self.api.get("Organisation").get("Organisations") or [{}]
+            self._cache["Organisation"] = found[0]
+        return dict(self._cache["Organisation"])
+
+    def _accounts(self) -> list[dict[str, Any]]:
+        return self._collection("Accounts")
+
+    def _contacts(self) -> list[dict[str, Any]]:
+        return self._collection("Contacts")
+
+    def _chart(self) -> Chart:
+        return Chart(
+            codes={str(a["AccountID"]): a.get("Code") for a in self._accounts()},
+            option_category={
+                str(option["TrackingOptionID"]): str(category["TrackingCategoryID"])
+                for category in self._collection("TrackingCategories")
+                for option in category.get("Options") or []
+            },
+        )
+
+    # -- pushes ---------------------------------------------------------------------------
+
+    def create(
+        self, data_type: str, records: list[Record], *, key: str | None = None
+    ) -> list[Record]:
+        if data_type in ("chartOfAccounts", "bankAccounts"):
+            ids = [self._create_account(data_type, r) for r in records]
+            self._cache.pop("Accounts", None)
+        elif data_type in CONTACT_NAME:
+            ids = self._create_contacts(data_type, records, key)
+            self._cache.pop("Contacts", None)
+        else:
+            raise ValidationConnectorError(f"Xero cannot create {data_type}.")
+        stored = {r["id"]: r for r in self.read(data_type)}
+        return [stored[i] for i in ids]
+
+    def _create_account(self, data_type: str, record_: Record) -> str:
+        body = (writing.bank_account if data_type == "bankAccounts" else writing.account)(record_)
+        existing = [
+            a
+            for a in self._accounts()
+            if (body.get("Code") and a.get("Code") == body["Code"])
+            or (data_type == "bankAccounts" and a.get("Name") == body["Name"])
+        ]
+        if existing:  # an earlier try landed it (Xero refuses a second anyway)
+            return str(existing[0]["AccountID"])
+        return str(self.api.create_one("Accounts", body)["AccountID"])
+
+    def _create_contacts(self, data_type: str, records: list[Record], key: str | None) -> list[str]:
+        bodies = [writing.contact(r, CONTACT_NAME[data_type]) for r in records]
+        by_name = {str(c.get("Name")): str(c["ContactID"]) for c in self._contacts()}
+        missing = [b for b in bodies if b["Name"] not in by_name]
+        if missing:
+            digest = hashlib.sha256(repr(missing).encode()).hexdigest()
+            written = self.api.write("Contacts", missing, idempotency_key=key or digest)
+            problems = [m for item in written for m in problems_of(item)]
+            if problems:
+                raise ValidationConnectorError(f"Xero: {'; '.join(problems)}", field=data_type)
+            by_name |= {str(c.get("Name")): str(c["ContactID"]) for c in written}
+        return [by_name[b["Name"]] for b in bodies]
+
+    def update(self, data_type: str, record_id: str, record_: Record) -> Record:
+        if data_type not in CONTACT_NAME:
+            raise ValidationConnectorError(f"Xero connector does not update {data_type}.")
+        body = {**writing.contact(record_, CONTACT_NAME[data_type]), "ContactID": record_id}
+        self.api.write("Contacts", [body], idempotency_key=f"update-{record_id}", method="POST")
+        self._cache.pop("Contacts", None)
+        stored = {r["id"]: r for r in self.read(data_type)}
+        if record_id not in stored:
+            raise ValidationConnectorError(f"No {data_type[:-1]} {record_id} in Xero.")
+        return stored[record_id]
+
+    # -- postings -------------------------------------------------------------------------
+
+    def post(self, postings: list[Posting]) -> list[Posted]:
+        refused = [p for p in postings if (p.key, p.revision) in self._refused]
+        if refused:
+            words = "; ".join(f"{p.key}: {self._refused[(p.key, p.revision)]}" for p in refused)
+            raise ValidationConnectorError(words)
+        chart = self._chart()
+        bodies = {p.key: record(p, chart) for p in postings}  # refuses bad tracking up front
+        by_collection: dict[str, list[Posting]] = {}
+        for posting in postings:
+            if posting.key not in self._landed or self._landed[posting.key][2] < posting.revision:
+                by_collection.setdefault(collection_of(posting), []).append(posting)
+        for collection, group in by_collection.items():
+            self._write(collection, group, bodies)
+        failed = [p for p in postings if (p.key, p.revision) in self._refused]
+        if failed:
+            words = "; ".join(f"{p.key}: {self._refused[(p.key, p.revision)]}" for p in failed)
+            raise ValidationConnectorError(words)
+        return [Posted(p.key, self._landed[p.key][1], p.revision) for p in postings]
+
+    def _write(self, collection: str, group: list[Posting], bodies: dict[str, Any]) -> None:
+        found = self.api.find_keys(collection, [p.key for p in group if p.key not in self._landed])
+        id_field = ID_FIELD[collection]
+        for key, existing in found.items():
+            self._landed[key] = (collection, str(existing[id_field]), 1)
+        creates = [p for p in group if p.key not in self._landed]
+        updates = [
+            p for p in group if p.key in self._landed and self._landed[p.key][2] < p.revision
+        ]
+        if updates and collection == "BankTransfers":
+            for posting in updates:
+                if posting.revision > 1 and posting.key in found:
+                    self._refused[(posting.key, posting.revision)] = (
+                        "Xero cannot change a bank transfer; delete it in Xero, then resubmit."
+                    )
+            updates = []
+        for method, batch in (("PUT", creates), ("POST", updates)):
+            if not batch:
+                continue
+            payload = [
+                bodies[p.key]
+                if method == "PUT"
+                else {**bodies[p.key], id_field: self._landed[p.key][1]}
+                for p in batch
+            ]
+            digest = hashlib.sha256(repr([(p.key, p.revision) for p in batch]).encode()).hexdigest()
+            answers = self.api.write(collection, payload, idempotency_key=digest, method=method)
+            for posting, answer in zip(batch, answers, strict=False):
+                problems = problems_of(answer)
+                if problems or answer.get("StatusAttributeString") == "ERROR":
+                    self._refused[(posting.key, posting.revision)] = "; ".join(problems) or (
+                        "Xero refused it."
+                    )
+                else:
+                    self._landed[posting.key] = (
+                        collection,
+                        str(answer[id_field]),
+                        posting.revision,
+                    )
+
+    # -- attachments ----------------------------------------------------------------------
+
+    def attach(self, key: str, document: Document) -> str:
+        if self._attachment_limits is not None:
+            content_type = checked_content_type(document, self._attachment_limits, "Xero")
+        else:
+            content_type = document.content_type
+        collection, record_id = self._posted_record(key)
+        name = f"{document.id}-{document.file_name}"[:200]
+        for attachment in self.api.attachments(collection, record_id):
+            if attachment.get("FileName") == name:
+                return str(attachment.get("AttachmentID"))
+        landed = self.api.attach(
+            collection,
+            record_id,
+            name,
+            document.path.read_bytes(),
+            content_type,
+            idempotency_key=f"{document.id}",
+        )
+        return str(landed.get("AttachmentID") or f"{collection}/{record_id}/{name}")
+
+    def _posted_record(self, key: str) -> tuple[str, str]:
+        if key in self._landed:
+            collection, record_id, _ = self._landed[key]
+            if collection in ATTACHABLE:
+                return collection, record_id
+        for collection in ATTACHABLE:
+            found = self.api.find_keys(collection, [key])
+            if key in found:
+                return collection, str(found[key][ID_FIELD[collection]])
+        raise ValidationConnectorError(
+            f"Nothing is posted to Xero under transaction {key} that can hold a receipt "
+            "(Xero attaches them to bank transactions and bills); sync it first."
+        )

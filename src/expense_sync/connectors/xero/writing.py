@@ -1,0 +1,100 @@
+"""Codat records pushed to Xero: accounts and bank accounts (``PUT /Accounts``, one
+per call as Xero takes them) and suppliers and customers (``PUT /Contacts``, a batch).
+
+A retried push must not create twice, and Xero refuses a second account with the same
+code or a second contact with the same name anyway, so each create first looks for what
+an earlier try left: accounts by ``Code``, contacts by ``Name``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from expense_sync.connectors.base import Record, ValidationConnectorError
+
+ACCOUNT_TYPE = {
+    "Expense": "EXPENSE",
+    "Income": "REVENUE",
+    "Asset": "CURRENT",
+    "Liability": "CURRLIAB",
+    "Equity": "EQUITY",
+}
+ADDRESS_TYPE = {"Billing": "POBOX", "Delivery": "STREET", "Unknown": "POBOX"}
+
+
+def account(record: Record) -> dict[str, Any]:
+    code = record.get("nominalCode")
+    if not code:
+        raise ValidationConnectorError(
+            "Xero needs a nominalCode (its account Code, up to 10 characters) for an account.",
+            field="nominalCode",
+        )
+    name = record.get("name") or record.get("fullyQualifiedName")
+    return _drop_none(
+        {
+            "Code": str(code)[:10],
+            "Name": name,
+            "Type": ACCOUNT_TYPE[str(record["type"])],
+            "Description": record.get("description"),
+        }
+    )
+
+
+def bank_account(record: Record) -> dict[str, Any]:
+    number = record.get("accountNumber") or record.get("iBan")
+    if not number:
+        raise ValidationConnectorError(
+            "Xero needs the bank account's accountNumber (or iBan).", field="accountNumber"
+        )
+    return _drop_none(
+        {
+            "Code": record.get("nominalCode"),
+            "Name": record["accountName"],
+            "Type": "BANK",
+            "BankAccountType": "CREDITCARD" if record.get("accountType") == "Credit" else "BANK",
+            "BankAccountNumber": str(number),
+            "CurrencyCode": record.get("currency"),
+        }
+    )
+
+
+def contact(record: Record, name_field: str) -> dict[str, Any]:
+    first, _, last = str(record.get("contactName") or "").partition(" ")
+    return _drop_none(
+        {
+            "Name": record[name_field],
+            "FirstName": first or None,
+            "LastName": last or None,
+            "EmailAddress": record.get("emailAddress"),
+            "CompanyNumber": record.get("registrationNumber"),
+            "TaxNumber": record.get("taxNumber"),
+            "DefaultCurrency": record.get("defaultCurrency"),
+            "ContactStatus": "ARCHIVED" if record.get("status") == "Archived" else None,
+            "IsSupplier": True if name_field == "supplierName" else None,
+            "IsCustomer": True if name_field == "customerName" else None,
+            "Phones": (
+                [{"PhoneType": "DEFAULT", "PhoneNumber": record["phone"]}]
+                if record.get("phone")
+                else None
+            ),
+            "Addresses": [
+                _drop_none(
+                    {
+                        "AddressType": ADDRESS_TYPE.get(str(address.get("type")), "POBOX"),
+                        "AddressLine1": address.get("line1"),
+                        "AddressLine2": address.get("line2"),
+                        "City": address.get("city"),
+                        "Region": address.get("region"),
+                        "Country": address.get("country"),
+                        "PostalCode": address.get("postalCode"),
+                    }
+                )
+                for address in record.get("addresses") or []
+            ]
+            or None,
+        }
+    )
+
+
+def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v is not None}
