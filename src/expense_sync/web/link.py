@@ -70,6 +70,8 @@ def oauth_callback(
         if refused.connection is None:
             return _page(request, "invalid.html", {"message": refused.message}, 400)
         token = runtime.secrets.link_token(str(refused.connection.id))
+        if refused.connection.status == ConnectionStatus.LINKED:  # a reload after success
+            return _render(request, refused.connection, {}, None, 200, token)
         return _render(request, refused.connection, {}, refused.message, 400, token)
     uow.commit()  # the state is spent, whatever happens next
     connection = consent.connection

@@ -211,7 +211,9 @@ class XeroApi:
             content=content,
             headers={
                 **self._tenant,
-                "Content-Type": content_type,
+                # Xero's spec takes the bytes as octet-stream and reads the type from the
+                # file name's extension, so ``content_type`` only picks that extension.
+                "Content-Type": "application/octet-stream",
                 "Idempotency-Key": idempotency_key[:128],
             },
         )

@@ -15,6 +15,8 @@ without calling Xero again. A found posting of a later revision is updated in pl
 from __future__ import annotations
 
 import hashlib
+import mimetypes
+from pathlib import Path
 from typing import Any
 
 from expense_sync.connectors.base import (
@@ -32,6 +34,14 @@ from expense_sync.connectors.xero.posting import Chart, collection_of, record
 
 CONTACT_NAME = {"suppliers": "supplierName", "customers": "customerName"}
 ATTACHABLE = ("BankTransactions", "Invoices")  # Codat: none on transfers and adjustments
+
+
+def attachment_name(document: Document, content_type: str) -> str:
+    """``<document id>-<file name>`` (so a second attach finds the first), ending in the
+    extension of the type the bytes really have, from which Xero reads the type."""
+    stem = Path(document.file_name).stem[:150] or "receipt"
+    extension = mimetypes.guess_extension(content_type) or Path(document.file_name).suffix
+    return f"{document.id}-{stem}{extension}"
 
 
 class XeroSession:
@@ -214,7 +224,7 @@ class XeroSession:
         else:
             content_type = document.content_type
         collection, record_id = self._posted_record(key)
-        name = f"{document.id}-{document.file_name}"[:200]
+        name = attachment_name(document, content_type)
         for attachment in self.api.attachments(collection, record_id):
             if attachment.get("FileName") == name:
                 return str(attachment.get("AttachmentID"))

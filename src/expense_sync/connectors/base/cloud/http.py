@@ -9,6 +9,7 @@ and a second 401 means access is gone: the connection is marked ``Deauthorized``
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -36,6 +37,19 @@ class PlatformHttp:
     headers: Mapping[str, str] = field(default_factory=dict)
 
 
+_POOLS: dict[str, httpx.Client] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def _pooled(base_url: str) -> httpx.Client:
+    """One connection pool per platform URL for the whole process: sessions are opened
+    per unit of work and never closed, so they share pools instead of leaking them."""
+    with _POOLS_LOCK:
+        if base_url not in _POOLS:
+            _POOLS[base_url] = httpx.Client(base_url=base_url, timeout=TIMEOUT)
+        return _POOLS[base_url]
+
+
 class CloudClient:
     def __init__(
         self,
@@ -53,14 +67,10 @@ class CloudClient:
         self._scope = scope
         self._limits = limits
         self._refresh = refresh or (lambda tokens: oauth.refresh(access.app, tokens))
-        self._http = httpx.Client(
-            base_url=base_url, timeout=TIMEOUT, headers={**platform.headers, **(headers or {})}
-        )
+        self._http = _pooled(base_url)
+        self._headers = {**platform.headers, **(headers or {})}
         self._stored: StoredTokens | None = None
         self.calls = 0  # how many requests this client sent (benchmarks report it)
-
-    def close(self) -> None:
-        self._http.close()
 
     def request(
         self,
@@ -107,6 +117,7 @@ class CloudClient:
                     json=json,
                     content=content,
                     headers={
+                        **self._headers,
                         **(headers or {}),
                         "Authorization": f"Bearer {stored.tokens.access_token}",
                     },
