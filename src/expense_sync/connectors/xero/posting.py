@@ -168,16 +168,15 @@ def _bill(posting: Posting, chart: Chart) -> dict[str, Any]:
 
 def _transfer(posting: Posting) -> dict[str, Any]:
     source, target = posting.lines  # from (credit, negative), to (debit, positive)
-    values: dict[str, Any] = {
+    # Xero takes the amount in the source account's currency and sets the rate of a
+    # transfer between currencies itself (its CurrencyRate is read-only).
+    return {
         "FromBankAccount": {"AccountID": source.account},
         "ToBankAccount": {"AccountID": target.account},
         "Amount": _money(-source.amount),
         "Date": posting.date.isoformat(),
         "Reference": posting.key,
     }
-    if target.amount != -source.amount:  # the rate is implied by the two amounts
-        values["CurrencyRate"] = float((target.amount / -source.amount).quantize(Decimal("1e-6")))
-    return values
 
 
 def _journal(posting: Posting, chart: Chart) -> dict[str, Any]:
