@@ -240,9 +240,6 @@ def bank_transfer(tenant: Tenant, item: Record, existing: Record | None) -> Reco
     if amount is None or amount <= 0:
         errors.append("Amount must be greater than zero.")
     day = _date(item.get("Date"), errors)
-    rate = money(item.get("CurrencyRate"))
-    if rate is not None and rate <= 0:
-        errors.append("CurrencyRate must be greater than zero.")
     _raise(errors)
     assert source is not None and target is not None and amount is not None
     record: dict[str, Any] = {
@@ -266,8 +263,8 @@ def bank_transfer(tenant: Tenant, item: Record, existing: Record | None) -> Reco
         "CreatedDateUTC": ms_date(datetime.now(UTC)),
         "Status": "AUTHORISED",
     }
-    if source.get("CurrencyCode") != target.get("CurrencyCode"):
-        record["CurrencyRate"] = float(rate if rate is not None else Decimal(1))
+    # CurrencyRate is read-only in Xero's spec (Xero applies its own day rate), so a
+    # transfer between currencies cannot carry the client's rate; none is invented here.
     _dated(record, day)
     return record
 

@@ -136,8 +136,21 @@ def where(expression: str | None) -> Callable[[Record], bool]:
         else:
             current = piece
     groups[-1].append(current)
-    compiled = [[_clause(c.strip().strip("()")) for c in group] for group in groups]
+    compiled = [[_clause(_unwrap(c)) for c in group] for group in groups]
     return lambda record: any(all(c(record) for c in group) for group in compiled)
+
+
+def _unwrap(clause: str) -> str:
+    """A clause without the grouping parentheses a split left on it: ``(A==1`` or ``B==2)``,
+    keeping a call's own: ``Name.Contains("x")``."""
+    clause = clause.strip()
+    while clause.startswith("(") and clause.count("(") > clause.count(")"):
+        clause = clause[1:].strip()
+    while clause.endswith(")") and clause.count(")") > clause.count("("):
+        clause = clause[:-1].strip()
+    while clause.startswith("(") and clause.endswith(")"):
+        clause = clause[1:-1].strip()
+    return clause
 
 
 def _split(expression: str) -> list[str]:

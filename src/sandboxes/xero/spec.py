@@ -11,6 +11,9 @@ as they are, none loosening a schema:
   (``HasAttachments: default "false"`` on a boolean), which the strict checker refuses;
 - ``security`` is dropped: openapi-core cannot check OAuth 2.0 and warns on every call;
   the sandbox checks bearer tokens itself (``identity.py``);
+- attachment uploads are declared ``application/octet-stream`` with ``format: byte``
+  (base64 text) while Xero takes, and its SDKs send, the raw file; they are read as
+  ``format: binary``, which is what OpenAPI 3.0 says a raw octet-stream body is;
 - the identity file declares only ``/Connections`` and the token schemas, so the token
   and revocation operations are added from those schemas (``AccessToken``,
   ``RefreshToken``) with Xero's ``{"error": ...}`` body for refusals.
@@ -162,9 +165,19 @@ def _token_operations(document: dict[str, Any]) -> None:
     }
 
 
+def _raw_uploads(document: dict[str, Any]) -> dict[str, Any]:
+    for item in document["paths"].values():
+        for operation in item.values():
+            body = operation.get("requestBody") if isinstance(operation, dict) else None
+            raw = (body or {}).get("content", {}).get("application/octet-stream")
+            if raw and raw.get("schema", {}).get("format") == "byte":
+                raw["schema"] = {**raw["schema"], "format": "binary"}
+    return document
+
+
 @functools.cache
 def _accounting_document() -> dict[str, Any]:
-    return _without_security(_load("xero_accounting.yaml"))
+    return _raw_uploads(_without_security(_load("xero_accounting.yaml")))
 
 
 @functools.cache
