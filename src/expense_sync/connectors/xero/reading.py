@@ -171,6 +171,7 @@ def company(organisation: dict[str, Any], currencies: list[str]) -> Record:
         month = int(year_end[0] or 12) % 12 + 1
         start = f"2000-{month:02d}-01T00:00:00Z"  # Codat gives the start's month and day
     return {
+        "id": str(organisation.get("OrganisationID") or ""),
         "companyName": organisation.get("Name"),
         "companyLegalName": organisation.get("LegalName"),
         "accountingPlatformRef": organisation.get("OrganisationID"),
@@ -183,5 +184,6 @@ def company(organisation: dict[str, Any], currencies: list[str]) -> Record:
         "webLinks": [],
         "createdDate": xero_date(organisation.get("CreatedDateUTC")),
         "sourceUrls": {},
+        "ledgerLockDate": None,
         "supplementalData": {"content": {"expenseSync": {"currencies": currencies}}},
     }
