@@ -21,15 +21,19 @@ from expense_sync.config import Settings
 from expense_sync.connectors.base import (
     Document,
     FatalConnectorError,
+    LedgerSession,
     Posting,
     PostingLine,
     RetriableConnectorError,
     ValidationConnectorError,
 )
+from expense_sync.connectors.xero import XeroConnector
 from expense_sync.storage.models import Connection, WebhookEvent
 from expense_sync.storage.uow import UnitOfWork
 from sandboxes.xero import RunningSandbox
 from tests.conftest import Tenant
+from tests.connectors import conformance
+from tests.connectors.conformance import ConnectorConformance
 from tests.connectors.xero_sandbox import (
     Linked,
     books_of,
@@ -388,3 +392,28 @@ def test_receipts_attach_once_and_are_checked_first(
         books.attach("receipt-1", big)
     assert "at most 10 MB" in too_big.value.message
     assert paid.reference
+
+
+# -- the conformance suite ----------------------------------------------------------------
+
+
+@pytest.fixture
+def connector() -> XeroConnector:
+    return XeroConnector()
+
+
+@pytest.fixture
+def books(runtime: Runtime, linked: Linked) -> LedgerSession:
+    return books_of(runtime, linked.connection_id)
+
+
+class TestXeroConformance(ConnectorConformance):
+    @pytest.fixture(autouse=True)
+    def bank_accounts_have_numbers(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Xero refuses a bank account without its number (so does the sandbox)."""
+        sample = conformance.SAMPLES["bankAccounts"]
+        monkeypatch.setitem(
+            conformance.SAMPLES,
+            "bankAccounts",
+            lambda unique: {**sample(unique), "accountNumber": f"4{unique[:5]}"},
+        )

@@ -108,8 +108,12 @@ class XeroSession:
     def create(
         self, data_type: str, records: list[Record], *, key: str | None = None
     ) -> list[Record]:
+        """Accounts go one per call (as Xero takes them), contacts in one batch. Every
+        record is checked against the books first, so a batch that Xero would refuse in
+        part (a code or name already taken) writes nothing; with ``key``, what an
+        earlier try left is returned instead (Xero refuses a second one anyway)."""
         if data_type in ("chartOfAccounts", "bankAccounts"):
-            ids = [self._create_account(data_type, r) for r in records]
+            ids = self._create_accounts(data_type, records, key)
             self._cache.pop("Accounts", None)
         elif data_type in CONTACT_NAME:
             ids = self._create_contacts(data_type, records, key)
@@ -119,40 +123,67 @@ class XeroSession:
         stored = {r["id"]: r for r in self.read(data_type)}
         return [stored[i] for i in ids]
 
-    def _create_account(self, data_type: str, record_: Record) -> str:
-        body = (writing.bank_account if data_type == "bankAccounts" else writing.account)(record_)
-        existing = [
-            a
-            for a in self._accounts()
-            if (body.get("Code") and a.get("Code") == body["Code"])
-            or (data_type == "bankAccounts" and a.get("Name") == body["Name"])
-        ]
-        if existing:  # an earlier try landed it (Xero refuses a second anyway)
-            return str(existing[0]["AccountID"])
-        return str(self.api.create_one("Accounts", body)["AccountID"])
+    def _create_accounts(self, data_type: str, records: list[Record], key: str | None) -> list[str]:
+        build = writing.bank_account if data_type == "bankAccounts" else writing.account
+        bodies = [build(r) for r in records]
+        taken = {str(a["Code"]): str(a["AccountID"]) for a in self._accounts() if a.get("Code")}
+        names = {str(a["Name"]).lower(): str(a["AccountID"]) for a in self._accounts()}
+        codes = [str(b.get("Code")) for b in bodies if b.get("Code")]
+        if len(codes) != len(set(codes)):
+            raise ValidationConnectorError("Two accounts share a nominalCode.", field="nominalCode")
+        if key is None:
+            for body in bodies:
+                if str(body.get("Code")) in taken or str(body["Name"]).lower() in names:
+                    raise ValidationConnectorError(
+                        f"Xero already has an account {body.get('Code') or body['Name']}; "
+                        "choose another nominalCode and name.",
+                        field="nominalCode",
+                    )
+        ids = []
+        for body in bodies:
+            found = taken.get(str(body.get("Code"))) or names.get(str(body["Name"]).lower())
+            ids.append(found or str(self.api.create_one("Accounts", body)["AccountID"]))
+        return ids
 
     def _create_contacts(self, data_type: str, records: list[Record], key: str | None) -> list[str]:
         bodies = [writing.contact(r, CONTACT_NAME[data_type]) for r in records]
-        by_name = {str(c.get("Name")): str(c["ContactID"]) for c in self._contacts()}
-        missing = [b for b in bodies if b["Name"] not in by_name]
+        by_name = {str(c.get("Name")).lower(): str(c["ContactID"]) for c in self._contacts()}
+        wanted = [str(b["Name"]).lower() for b in bodies]
+        if len(wanted) != len(set(wanted)):
+            raise ValidationConnectorError("Two records share a name.", field=data_type)
+        if key is None and any(name in by_name for name in wanted):
+            raise ValidationConnectorError(
+                "Xero already has a contact of that name; Xero keeps names unique.",
+                field=CONTACT_NAME[data_type],
+            )
+        missing = [b for b in bodies if str(b["Name"]).lower() not in by_name]
         if missing:
             digest = hashlib.sha256(repr(missing).encode()).hexdigest()
             written = self.api.write("Contacts", missing, idempotency_key=key or digest)
             problems = [m for item in written for m in problems_of(item)]
             if problems:
                 raise ValidationConnectorError(f"Xero: {'; '.join(problems)}", field=data_type)
-            by_name |= {str(c.get("Name")): str(c["ContactID"]) for c in written}
-        return [by_name[b["Name"]] for b in bodies]
+            by_name |= {str(c.get("Name")).lower(): str(c["ContactID"]) for c in written}
+        return [by_name[name] for name in wanted]
 
     def update(self, data_type: str, record_id: str, record_: Record) -> Record:
+        """Replace a supplier's or customer's fields (those left out are cleared)."""
         if data_type not in CONTACT_NAME:
             raise ValidationConnectorError(f"Xero connector does not update {data_type}.")
-        body = {**writing.contact(record_, CONTACT_NAME[data_type]), "ContactID": record_id}
-        self.api.write("Contacts", [body], idempotency_key=f"update-{record_id}", method="POST")
+        known = {str(c["ContactID"]) for c in self._contacts()}
+        if record_id not in known:
+            raise ValidationConnectorError(f"No {data_type[:-1]} {record_id} in Xero.")
+        body = {
+            **writing.contact(record_, CONTACT_NAME[data_type], replace=True),
+            "ContactID": record_id,
+        }
+        digest = hashlib.sha256(repr(body).encode()).hexdigest()
+        answers = self.api.write("Contacts", [body], idempotency_key=digest, method="POST")
+        problems = [m for item in answers for m in problems_of(item)]
+        if problems:
+            raise ValidationConnectorError(f"Xero: {'; '.join(problems)}", field=data_type)
         self._cache.pop("Contacts", None)
         stored = {r["id"]: r for r in self.read(data_type)}
-        if record_id not in stored:
-            raise ValidationConnectorError(f"No {data_type[:-1]} {record_id} in Xero.")
         return stored[record_id]
 
     # -- postings -------------------------------------------------------------------------

@@ -58,9 +58,11 @@ def bank_account(record: Record) -> dict[str, Any]:
     )
 
 
-def contact(record: Record, name_field: str) -> dict[str, Any]:
+def contact(record: Record, name_field: str, *, replace: bool = False) -> dict[str, Any]:
+    """A contact's fields; with ``replace`` (an update), those left out are sent empty,
+    since Xero keeps what an update leaves out."""
     first, _, last = str(record.get("contactName") or "").partition(" ")
-    return _drop_none(
+    body = _drop_none(
         {
             "Name": record[name_field],
             "FirstName": first or None,
@@ -94,6 +96,18 @@ def contact(record: Record, name_field: str) -> dict[str, Any]:
             or None,
         }
     )
+    if replace:
+        cleared = {
+            "FirstName": "",
+            "LastName": "",
+            "EmailAddress": "",
+            "CompanyNumber": "",
+            "TaxNumber": "",
+            "Phones": [{"PhoneType": "DEFAULT", "PhoneNumber": ""}],
+            "ContactStatus": "ACTIVE",
+        }
+        body = {**cleared, **body}
+    return body
 
 
 def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
