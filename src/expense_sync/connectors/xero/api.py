@@ -104,6 +104,7 @@ def _quoted(value: str) -> str:
 class XeroApi:
     def __init__(self, client: CloudClient, tenant_id: str) -> None:
         self.client = client
+        self.tenant_id = tenant_id
         self._tenant = {"xero-tenant-id": tenant_id}
 
     def get(
@@ -115,7 +116,8 @@ class XeroApi:
     ) -> dict[str, Any]:
         headers = dict(self._tenant)
         if modified_since is not None:
-            headers["If-Modified-Since"] = modified_since.strftime("%Y-%m-%dT%H:%M:%S")
+            moment = modified_since.astimezone(UTC).replace(microsecond=0)
+            headers["If-Modified-Since"] = moment.isoformat().replace("+00:00", "Z")
         response = self.client.request("GET", f"{API}/{collection}", params=params, headers=headers)
         if response.status_code == 304:
             return {collection: []}

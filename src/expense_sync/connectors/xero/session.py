@@ -30,6 +30,7 @@ from expense_sync.connectors.base import (
 from expense_sync.connectors.base.cloud import checked_content_type
 from expense_sync.connectors.xero import reading, writing
 from expense_sync.connectors.xero.api import ID_FIELD, XeroApi, problems_of
+from expense_sync.connectors.xero.incremental import CHANGED_SINCE, INCREMENTAL
 from expense_sync.connectors.xero.posting import Chart, collection_of, record
 
 CONTACT_NAME = {"suppliers": "supplierName", "customers": "customerName"}
@@ -78,7 +79,11 @@ class XeroSession:
 
     def _collection(self, name: str) -> list[dict[str, Any]]:
         if name not in self._cache:
-            self._cache[name] = self.api.get_all(name)
+            self._cache[name] = (
+                CHANGED_SINCE.read(self.api, self.api.tenant_id, name)
+                if name in INCREMENTAL
+                else self.api.get_all(name)
+            )
         return list(self._cache[name])
 
     def _organisation(self) -> dict[str, Any]:
