@@ -106,6 +106,12 @@ def _collection(tenant: Tenant, resource: Resource) -> Collection:
 
 def _filtered(request: Request, records: Collection) -> list[Record] | Response:
     found = list(records)
+    wanted_ids = request.query_params.get("IDs")
+    if wanted_ids:
+        ids = {i.strip().lower() for i in wanted_ids.split(",")}
+        found = [r for r in found if str(r[records.id_field]).lower() in ids]
+    if records.id_field == "ContactID" and request.query_params.get("includeArchived") != "true":
+        found = [r for r in found if r.get("ContactStatus") != "ARCHIVED"]
     since = request.headers.get("if-modified-since")
     if since:
         moment = parse_moment(since)

@@ -27,6 +27,7 @@ from sandboxes.xero.sandbox import Replay, Sandbox
 
 RawHeaders = list[tuple[bytes, bytes]]
 WRITES = ("PUT", "POST", "DELETE")
+IDEMPOTENCY_KEY_MAX = 128
 
 
 def _json(
@@ -141,6 +142,10 @@ class Gate:
         if fault is not None and fault.kind == "delay":
             await asyncio.sleep(fault.seconds)
         key = headers.get("idempotency-key") if method in WRITES else None
+        if key is not None and len(key) > IDEMPOTENCY_KEY_MAX:
+            message = f"Idempotency-Key is {len(key)} characters; Xero takes at most 128."
+            body = {"ErrorNumber": 10, "Type": "ValidationException", "Message": message}
+            return (*_json(400, body), False)
         replay = self.sandbox.replays.get((tenant_id, key)) if key else None
         if replay is not None:
             return replay.status, replay.headers, replay.body, False

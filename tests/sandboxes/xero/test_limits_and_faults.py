@@ -157,3 +157,12 @@ def test_a_dropped_answer_after_commit_keeps_the_write(
 def test_a_bad_fault_is_refused(http: httpx.Client) -> None:
     refused = http.post("/__sandbox__/faults", json={"path": "/x", "kind": "explode"})
     assert refused.status_code == 400 and "kind" in refused.json()["error"]
+
+
+def test_an_idempotency_key_over_128_characters_is_refused(api: httpx.Client) -> None:
+    refused = api.put(
+        "/BankTransactions",
+        json={"BankTransactions": [spend("k")]},
+        headers={"Idempotency-Key": "k" * 129},
+    )
+    assert refused.status_code == 400 and "at most 128" in refused.json()["Message"]

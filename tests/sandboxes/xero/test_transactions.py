@@ -250,3 +250,30 @@ def test_an_adjustment_as_a_manual_journal(api: httpx.Client) -> None:
     }
     refused = api.put("/ManualJournals", json={"ManualJournals": [unbalanced]})
     assert "do not balance" in messages(refused.json()["Elements"][0])[0]
+
+
+def test_records_are_looked_up_by_ids(api: httpx.Client) -> None:
+    stored = api.put(
+        "/BankTransactions", json={"BankTransactions": [spend("a"), spend("b"), spend("c")]}
+    )
+    ids = [t["BankTransactionID"] for t in stored.json()["BankTransactions"]]
+    found = api.get("/BankTransactions", params={"IDs": f"{ids[0]},{ids[2]}"}).json()[
+        "BankTransactions"
+    ]
+    assert [t["Reference"] for t in found] == ["a", "c"]
+
+
+def test_archived_contacts_are_listed_only_when_asked(api: httpx.Client) -> None:
+    taxis = api.get("/Contacts", params={"where": 'Name=="City Taxis"'}).json()["Contacts"][0]
+    archived = api.post(
+        f"/Contacts/{taxis['ContactID']}", json={"Contacts": [{"ContactStatus": "ARCHIVED"}]}
+    )
+    assert archived.status_code == 200
+    assert api.get("/Contacts", params={"where": 'Name=="City Taxis"'}).json()["Contacts"] == []
+    listed = api.get("/Contacts", params={"where": 'Name=="City Taxis"', "includeArchived": "true"})
+    assert len(listed.json()["Contacts"]) == 1
+    refused = api.put(
+        "/BankTransactions",
+        json={"BankTransactions": [{**spend("x"), "Contact": {"ContactID": taxis["ContactID"]}}]},
+    )
+    assert "has been archived" in messages(refused.json()["Elements"][0])[0]
