@@ -144,8 +144,8 @@ class Gate:
         key = headers.get("idempotency-key") if method in WRITES else None
         if key is not None and len(key) > IDEMPOTENCY_KEY_MAX:
             message = f"Idempotency-Key is {len(key)} characters; Xero takes at most 128."
-            body = {"ErrorNumber": 10, "Type": "ValidationException", "Message": message}
-            return (*_json(400, body), False)
+            refusal = {"ErrorNumber": 10, "Type": "ValidationException", "Message": message}
+            return (*_json(400, refusal), False)
         replay = self.sandbox.replays.get((tenant_id, key)) if key else None
         if replay is not None:
             return replay.status, replay.headers, replay.body, False
