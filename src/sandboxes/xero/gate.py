@@ -175,7 +175,12 @@ class Gate:
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
 
-        await self.app(scope, receive, capture)
+        try:
+            await self.app(scope, receive, capture)
+        except Exception as error:  # a fault of the sandbox itself: recorded, never hidden
+            detail = f"the sandbox failed: {type(error).__name__}: {error}"
+            self.sandbox.record_violation("response", scope["method"], scope["path"], detail)
+            return _problem(500, "Internal Server Error", detail)
         headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
         return int(start["status"]), headers, b"".join(chunks)
 
