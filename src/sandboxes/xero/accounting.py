@@ -199,8 +199,31 @@ async def write_records(request: Request, resource: Resource) -> Response:
     for ok, record in results:
         if ok:
             record = records.put(record)
+            _mark_contact(tenant, record)
         answered.append({**record, "StatusAttributeString": "OK" if ok else "ERROR"})
     return envelope(resource.plural, answered)
+
+
+SUPPLIER_TYPES = ("SPEND", "ACCPAY")
+CUSTOMER_TYPES = ("RECEIVE", "ACCREC")
+
+
+def _mark_contact(tenant: Tenant, record: Record) -> None:
+    """Xero sets ``IsSupplier`` once a contact has a spend or bill, ``IsCustomer`` once it
+    has a receipt or sales invoice."""
+    contact = tenant.contacts.get(str((record.get("Contact") or {}).get("ContactID", "")))
+    if contact is None:
+        return
+    flag = (
+        "IsSupplier"
+        if record.get("Type") in SUPPLIER_TYPES
+        else "IsCustomer"
+        if record.get("Type") in CUSTOMER_TYPES
+        else None
+    )
+    if flag and not contact.get(flag):
+        contact[flag] = True
+        tenant.contacts.put(contact)
 
 
 def _routes_for(resource: Resource) -> list[Route]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from sandboxes.xero import Limits, RunningSandbox, SandboxConfig, run
-from tests.sandboxes.xero.oauth import link
+from sandboxes.xero import Limits, RunningSandbox, SandboxConfig, run, run_process
+from tests.sandboxes.xero.oauth import REDIRECT_URI, link
 
 
 def test_tenants_are_created_from_a_seed_and_read_back(http: httpx.Client) -> None:
@@ -65,3 +65,28 @@ def test_running_sandbox_urls(xero: RunningSandbox) -> None:
     assert xero.api_url == f"{xero.base_url}/api.xro/2.0"
     assert xero.token_url == f"{xero.base_url}/connect/token"
     assert httpx.get(xero.connections_url).status_code == 401
+
+
+def test_a_sandbox_in_its_own_process() -> None:
+    config = SandboxConfig(limits=Limits(per_minute=1), redirect_uris=(REDIRECT_URI,))
+    with run_process(config) as xero, httpx.Client(base_url=xero.base_url) as http:
+        linked = link(http, xero)
+        headers = {
+            "Authorization": f"Bearer {linked.access_token}",
+            "xero-tenant-id": linked.tenant_id,
+        }
+        assert http.get("/api.xro/2.0/Organisation", headers=headers).status_code == 200
+        assert http.get("/api.xro/2.0/Organisation", headers=headers).status_code == 429
+        assert xero.state(linked.tenant_id)["Organisation"]["Name"] == "Demo Company (UK)"
+        assert xero.violations() == []
+        with pytest.raises(RuntimeError, match="another process"):
+            _ = xero.memory
+    with pytest.raises(httpx.TransportError):
+        httpx.get(xero.base_url, timeout=2)
+
+
+def test_a_config_survives_json() -> None:
+    config = SandboxConfig(
+        limits=Limits(per_minute=7), redirect_uris=("http://a/cb",), seed="demo-us"
+    )
+    assert SandboxConfig.from_json(config.to_json()) == config

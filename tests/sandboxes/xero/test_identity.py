@@ -167,7 +167,7 @@ def link_without_check(http: httpx.Client, xero: RunningSandbox) -> Linked:
     verifier = secrets.token_urlsafe(48)
     query = approve(http, authorize_params(xero, verifier))
     body = exchange(http, xero, query["code"], verifier).json()
-    tenant_id = next(iter(xero.sandbox.tenants))
+    tenant_id = next(iter(xero.memory.tenants))
     return Linked(body["access_token"], body["refresh_token"], tenant_id, body)
 
 
@@ -217,7 +217,7 @@ def test_an_existing_organisation_can_be_linked_again(
 ) -> None:
     again = link(http, xero, tenant=linked.tenant_id)
     assert again.tenant_id == linked.tenant_id
-    assert len(xero.sandbox.tenants) == 1
+    assert len(xero.memory.tenants) == 1
 
 
 def test_a_public_client_exchanges_with_only_its_id_and_the_verifier(

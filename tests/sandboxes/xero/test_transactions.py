@@ -222,7 +222,7 @@ def test_a_transfer_between_bank_accounts(api: httpx.Client, xero: RunningSandbo
     )
     assert with_rate.status_code == 400
     assert "CurrencyRate: Tried to write read-only property" in with_rate.json()["Message"]
-    xero.sandbox.violations.clear()
+    xero.memory.violations.clear()
     same = {**transfer, "ToBankAccount": {"Code": "090"}}
     refused = api.put("/BankTransfers", json={"BankTransfers": [same]})
     assert "must be different" in messages(refused.json()["Elements"][0])[0]
@@ -277,3 +277,12 @@ def test_archived_contacts_are_listed_only_when_asked(api: httpx.Client) -> None
         json={"BankTransactions": [{**spend("x"), "Contact": {"ContactID": taxis["ContactID"]}}]},
     )
     assert "has been archived" in messages(refused.json()["Elements"][0])[0]
+
+
+def test_a_spend_makes_its_contact_a_supplier(api: httpx.Client) -> None:
+    created = api.put("/Contacts", json={"Contacts": [{"Name": "New Cafe"}]}).json()["Contacts"][0]
+    assert created["IsSupplier"] is False
+    spent = {**spend("cafe"), "Contact": {"ContactID": created["ContactID"]}}
+    assert api.put("/BankTransactions", json={"BankTransactions": [spent]}).status_code == 200
+    read = api.get(f"/Contacts/{created['ContactID']}").json()["Contacts"][0]
+    assert (read["IsSupplier"], read["IsCustomer"]) == (True, False)
