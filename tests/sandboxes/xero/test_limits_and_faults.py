@@ -166,3 +166,21 @@ def test_an_idempotency_key_over_128_characters_is_refused(api: httpx.Client) ->
         headers={"Idempotency-Key": "k" * 129},
     )
     assert refused.status_code == 400 and "at most 128" in refused.json()["Message"]
+
+
+def test_the_token_endpoint_can_be_down_and_a_refresh_answer_lost(
+    http: httpx.Client, xero: RunningSandbox, linked: Linked
+) -> None:
+    auth = (xero.config.client_id, xero.config.client_secret)
+    form = {"grant_type": "refresh_token", "refresh_token": linked.refresh_token}
+    http.post(
+        "/__sandbox__/faults", json={"path": "/connect/token", "kind": "error", "status": 503}
+    )
+    assert http.post("/connect/token", data=form, auth=auth).status_code == 503
+    http.post("/__sandbox__/faults", json={"path": "/connect/token", "kind": "drop"})
+    with pytest.raises(httpx.RemoteProtocolError):
+        http.post("/connect/token", data=form, auth=auth)
+    # The rotation happened; within the grace the old token gets the same new tokens.
+    retried = http.post("/connect/token", data=form, auth=auth)
+    assert retried.status_code == 200
+    assert retried.json()["refresh_token"] != linked.refresh_token
