@@ -119,7 +119,8 @@ def _filtered(request: Request, records: Collection) -> list[Record] | Response:
             return validation_exception(f"If-Modified-Since '{since}' is not a date-time.")
         found = [r for r in found if records.modified(r[records.id_field]) > moment]
     try:
-        found = [r for r in found if query.where(request.query_params.get("where"))(r)]
+        matches = query.where(request.query_params.get("where"))
+        found = [r for r in found if matches(r)]
     except query.QueryError as error:
         return validation_exception(str(error))
     return query.order(found, request.query_params.get("order"))

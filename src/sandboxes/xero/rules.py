@@ -59,13 +59,32 @@ def account(tenant: Tenant, code: object, account_id: object, errors: list[str])
     return found
 
 
-def tax_rate(tenant: Tenant, tax_type: object, errors: list[str]) -> Decimal:
+# Which flag of a tax rate lets it be used on an account of each class.
+APPLIES_TO = {
+    "ASSET": "CanApplyToAssets",
+    "EQUITY": "CanApplyToEquity",
+    "EXPENSE": "CanApplyToExpenses",
+    "LIABILITY": "CanApplyToLiabilities",
+    "REVENUE": "CanApplyToRevenue",
+}
+
+
+def tax_rate(
+    tenant: Tenant, tax_type: object, errors: list[str], on: Record | None = None
+) -> Decimal:
+    """The rate of ``tax_type`` as a fraction; refused when unknown, inactive, or not for
+    the class of account ``on`` (an income tax on an expense account)."""
     found = tenant.tax_rates.get(str(tax_type)) if tax_type else None
     if found is None or found["Status"] != "ACTIVE":
         errors.append(
             f"The TaxType code '{tax_type}' does not exist or cannot be used with this account."
         )
         return Decimal(0)
+    flag = APPLIES_TO.get(str((on or {}).get("Class")))
+    if flag and found.get(flag) is False:
+        errors.append(
+            f"The TaxType code '{tax_type}' cannot be used with account code '{on and on['Code']}'."
+        )
     return Decimal(str(found["EffectiveRate"])) / 100
 
 
@@ -189,7 +208,11 @@ def line_items(
             amount = Decimal(0)
         found = account(tenant, item.get("AccountCode"), item.get("AccountID"), line_errors)
         tax_type = item.get("TaxType") or (found or {}).get("TaxType") or "NONE"
-        rate = Decimal(0) if amount_types == "NoTax" else tax_rate(tenant, tax_type, line_errors)
+        rate = (
+            Decimal(0)
+            if amount_types == "NoTax"
+            else tax_rate(tenant, tax_type, line_errors, on=found)
+        )
         if amount_types == "Exclusive":
             tax = cents(amount * rate)
             net = amount

@@ -286,3 +286,30 @@ def test_a_spend_makes_its_contact_a_supplier(api: httpx.Client) -> None:
     assert api.put("/BankTransactions", json={"BankTransactions": [spent]}).status_code == 200
     read = api.get(f"/Contacts/{created['ContactID']}").json()["Contacts"][0]
     assert (read["IsSupplier"], read["IsCustomer"]) == (True, False)
+
+
+def test_an_income_tax_on_an_expense_account_is_refused(api: httpx.Client) -> None:
+    answer = api.put(
+        "/BankTransactions",
+        params={"summarizeErrors": "false"},
+        json={"BankTransactions": [spend("vat-out", TaxType="OUTPUT2")]},
+    )
+    found = messages(answer.json()["BankTransactions"][0])
+    assert found == ["The TaxType code 'OUTPUT2' cannot be used with account code '429'."]
+
+
+def test_a_bank_transaction_is_deleted_by_its_status(api: httpx.Client) -> None:
+    stored = api.put("/BankTransactions", json={"BankTransactions": [spend("del")]})
+    record_id = stored.json()["BankTransactions"][0]["BankTransactionID"]
+    # Xero's spec wants Type, LineItems and BankAccount even to delete.
+    gone = {**spend("del"), "Status": "DELETED"}
+    deleted = api.post(f"/BankTransactions/{record_id}", json={"BankTransactions": [gone]})
+    assert deleted.status_code == 200, deleted.text
+    read = api.get(f"/BankTransactions/{record_id}").json()["BankTransactions"][0]
+    assert (read["Status"], read["Reference"], read["Total"]) == ("DELETED", "del", 12.5)
+    again = api.post(f"/BankTransactions/{record_id}", json={"BankTransactions": [gone]})
+    assert "has been deleted" in messages(again.json()["Elements"][0])[0]
+    created_deleted = api.put(
+        "/BankTransactions", json={"BankTransactions": [{**spend("x"), "Status": "DELETED"}]}
+    )
+    assert "create AUTHORISED" in messages(created_deleted.json()["Elements"][0])[0]
