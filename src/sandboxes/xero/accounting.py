@@ -37,10 +37,19 @@ class Resource:
     build: Builder
     paged: bool = False
     wrapped_put: bool = True  # PUT /Accounts takes one bare Account
+    # Xero's file has no POST /Accounts (an account is updated at /Accounts/{id}).
+    collection_methods: tuple[str, ...] = ("GET", "PUT", "POST")
 
 
 RESOURCES = (
-    Resource("Accounts", "accounts", "AccountID", documents.account, wrapped_put=False),
+    Resource(
+        "Accounts",
+        "accounts",
+        "AccountID",
+        documents.account,
+        wrapped_put=False,
+        collection_methods=("GET", "PUT"),
+    ),
     Resource("Contacts", "contacts", "ContactID", documents.contact, paged=True),
     Resource(
         "BankTransactions",
@@ -97,6 +106,12 @@ def not_found(what: str) -> JSONResponse:
     return JSONResponse(
         {"Title": "Not Found", "Status": 404, "Detail": f"{what} was not found"}, status_code=404
     )
+
+
+async def not_served(request: Request) -> Response:
+    """A Xero path or method the sandbox does not serve: said plainly, not a bare 404."""
+    detail = f"The Xero sandbox does not serve {request.method} {request.url.path}"
+    return JSONResponse({"Title": "Not Found", "Status": 404, "Detail": detail}, 404)
 
 
 def _collection(tenant: Tenant, resource: Resource) -> Collection:
@@ -238,9 +253,8 @@ def _routes_for(resource: Resource) -> list[Route]:
             return await get_record(request, resource)
         return await write_records(request, resource)
 
-    methods = ["GET", "PUT", "POST"]
     return [
-        Route(f"{PREFIX}/{resource.plural}", many, methods=methods),
+        Route(f"{PREFIX}/{resource.plural}", many, methods=list(resource.collection_methods)),
         Route(f"{PREFIX}/{resource.plural}/{{id}}", one, methods=["GET", "POST"]),
     ]
 

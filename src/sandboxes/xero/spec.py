@@ -176,13 +176,14 @@ def _raw_uploads(document: dict[str, Any]) -> dict[str, Any]:
 
 
 @functools.cache
-def _accounting_document() -> dict[str, Any]:
+def accounting_document() -> dict[str, Any]:
+    """Xero's Accounting API file as the sandbox holds messages to (see the module doc)."""
     return _raw_uploads(_without_security(_load("xero_accounting.yaml")))
 
 
 @functools.cache
 def accounting_api() -> OpenAPI:
-    return OpenAPI.from_dict(_accounting_document(), config=Config(spec_validator_cls=None))
+    return OpenAPI.from_dict(accounting_document(), config=Config(spec_validator_cls=None))
 
 
 @functools.cache
@@ -191,7 +192,7 @@ def _error_validator() -> OAS30Validator:
     ``where`` it cannot read on a GET): such an answer must still be Xero's error body."""
     root = {
         "$ref": "#/components/schemas/Error",
-        "components": _accounting_document()["components"],
+        "components": accounting_document()["components"],
     }
     return OAS30Validator(root)
 
