@@ -184,3 +184,18 @@ def test_the_token_endpoint_can_be_down_and_a_refresh_answer_lost(
     retried = http.post("/connect/token", data=form, auth=auth)
     assert retried.status_code == 200
     assert retried.json()["refresh_token"] != linked.refresh_token
+
+
+def test_a_retry_of_a_dropped_write_with_its_key_gets_the_first_answer(
+    api: httpx.Client, http: httpx.Client, xero: RunningSandbox, linked: Linked
+) -> None:
+    http.post("/__sandbox__/faults", json={"path": "/api.xro/2.0/BankTransactions", "kind": "drop"})
+    body = {"BankTransactions": [spend("once")]}
+    with pytest.raises(httpx.RemoteProtocolError):
+        api.put("/BankTransactions", json=body, headers={"Idempotency-Key": "once-1"})
+    retried = api.put("/BankTransactions", json=body, headers={"Idempotency-Key": "once-1"})
+    assert retried.status_code == 200
+    stored = xero.state(linked.tenant_id)["BankTransactions"]
+    assert [t["BankTransactionID"] for t in stored] == [
+        retried.json()["BankTransactions"][0]["BankTransactionID"]
+    ]
