@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from sandboxes.xero.state import Record, Tenant
-from sandboxes.xero.wire import cents, money, number
+from sandboxes.xero.wire import cents, exact, money, number
 
 LINE_AMOUNT_TYPES = ("Exclusive", "Inclusive", "NoTax")
 
@@ -231,8 +231,8 @@ def line_items(
         line: dict[str, Any] = {
             "LineItemID": str(uuid.uuid4()),
             "Description": item.get("Description", ""),
-            "Quantity": number(quantity or Decimal(1)),
-            "UnitAmount": number(unit if unit is not None else amount),
+            "Quantity": exact(quantity or Decimal(1)),
+            "UnitAmount": exact(unit) if unit is not None else number(amount),
             "LineAmount": number(amount),
             "TaxType": str(tax_type) if amount_types != "NoTax" else "NONE",
             "TaxAmount": number(tax),

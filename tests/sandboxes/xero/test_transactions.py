@@ -313,3 +313,10 @@ def test_a_bank_transaction_is_deleted_by_its_status(api: httpx.Client) -> None:
         "/BankTransactions", json={"BankTransactions": [{**spend("x"), "Status": "DELETED"}]}
     )
     assert "create AUTHORISED" in messages(created_deleted.json()["Elements"][0])[0]
+
+
+def test_unit_prices_keep_four_decimals_and_lines_round_to_cents(api: httpx.Client) -> None:
+    line = spend("unitdp", Quantity=3, UnitAmount=1.2345)
+    answer = api.put("/BankTransactions", params={"unitdp": 4}, json={"BankTransactions": [line]})
+    stored = answer.json()["BankTransactions"][0]["LineItems"][0]
+    assert (stored["UnitAmount"], stored["LineAmount"]) == (1.2345, 3.7)
