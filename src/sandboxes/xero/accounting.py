@@ -214,8 +214,8 @@ async def write_records(request: Request, resource: Resource) -> Response:
     answered = []
     for ok, record in results:
         if ok:
+            settle_contact(tenant, record)
             record = records.put(record)
-            _mark_contact(tenant, record)
         answered.append({**record, "StatusAttributeString": "OK" if ok else "ERROR"})
     return envelope(resource.plural, answered)
 
@@ -224,12 +224,26 @@ SUPPLIER_TYPES = ("SPEND", "ACCPAY")
 CUSTOMER_TYPES = ("RECEIVE", "ACCREC")
 
 
-def _mark_contact(tenant: Tenant, record: Record) -> None:
-    """Xero sets ``IsSupplier`` once a contact has a spend or bill, ``IsCustomer`` once it
-    has a receipt or sales invoice."""
-    contact = tenant.contacts.get(str((record.get("Contact") or {}).get("ContactID", "")))
-    if contact is None:
+def settle_contact(tenant: Tenant, record: Record) -> None:
+    """Store the contact a new document names if it is new, and set ``IsSupplier`` once a
+    contact has a spend or bill, ``IsCustomer`` once it has a receipt or sales invoice."""
+    named = record.get("Contact")
+    if not isinstance(named, dict):
         return
+    contact = tenant.contacts.get(str(named.get("ContactID", "")))
+    if contact is None:
+        # Named for the first time; an earlier element of the batch may have created it.
+        contact = tenant.contacts.find(Name=named["Name"]) or tenant.contacts.put(
+            {
+                "ContactID": named["ContactID"],
+                "Name": named["Name"],
+                "ContactStatus": "ACTIVE",
+                "IsSupplier": False,
+                "IsCustomer": False,
+                "HasAttachments": False,
+            }
+        )
+        record["Contact"] = {"ContactID": contact["ContactID"], "Name": contact["Name"]}
     flag = (
         "IsSupplier"
         if record.get("Type") in SUPPLIER_TYPES

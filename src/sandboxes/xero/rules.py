@@ -103,7 +103,8 @@ def bank_account(
 
 
 def contact(tenant: Tenant, ref: object, errors: list[str]) -> Record | None:
-    """The contact named by ``ContactID`` or ``Name``; a new name creates the contact (Xero)."""
+    """The contact named by ``ContactID`` or ``Name``; a new name is a new contact (Xero),
+    returned unsaved (see ``accounting.settle_contact``)."""
     if not isinstance(ref, dict):
         errors.append("A Contact (ContactID or Name) is required.")
         return None
@@ -116,17 +117,9 @@ def contact(tenant: Tenant, ref: object, errors: list[str]) -> Record | None:
         return found
     if ref.get("Name"):
         found = tenant.contacts.find(Name=ref["Name"])
-        if found is None:
-            found = tenant.contacts.put(
-                {
-                    "Name": ref["Name"],
-                    "ContactStatus": "ACTIVE",
-                    "IsSupplier": False,
-                    "IsCustomer": False,
-                    "HasAttachments": False,
-                }
-            )
-        return found
+        # A new name makes a new contact, created when the document is stored (not when
+        # a refused batch is only checked).
+        return found or {"ContactID": str(uuid.uuid4()), "Name": ref["Name"]}
     errors.append("A Contact (ContactID or Name) is required.")
     return None
 

@@ -320,3 +320,22 @@ def test_unit_prices_keep_four_decimals_and_lines_round_to_cents(api: httpx.Clie
     answer = api.put("/BankTransactions", params={"unitdp": 4}, json={"BankTransactions": [line]})
     stored = answer.json()["BankTransactions"][0]["LineItems"][0]
     assert (stored["UnitAmount"], stored["LineAmount"]) == (1.2345, 3.7)
+
+
+def test_a_new_contact_name_is_created_once_and_only_when_stored(
+    api: httpx.Client, xero: RunningSandbox, linked: Linked
+) -> None:
+    def named(reference: str, **line: Any) -> dict[str, Any]:
+        return {**spend(reference, **line), "Contact": {"Name": "Brand New Ltd"}}
+
+    refused = api.put(
+        "/BankTransactions", json={"BankTransactions": [named("a"), named("b", AccountCode="999")]}
+    )
+    assert refused.status_code == 400
+    names = [c["Name"] for c in xero.state(linked.tenant_id)["Contacts"]]
+    assert "Brand New Ltd" not in names
+    stored = api.put("/BankTransactions", json={"BankTransactions": [named("c"), named("d")]})
+    contact_ids = {t["Contact"]["ContactID"] for t in stored.json()["BankTransactions"]}
+    created = [c for c in xero.state(linked.tenant_id)["Contacts"] if c["Name"] == "Brand New Ltd"]
+    assert [c["ContactID"] for c in created] == list(contact_ids)
+    assert created[0]["IsSupplier"] is True
