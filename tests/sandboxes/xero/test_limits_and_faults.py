@@ -199,3 +199,18 @@ def test_a_retry_of_a_dropped_write_with_its_key_gets_the_first_answer(
     assert [t["BankTransactionID"] for t in stored] == [
         retried.json()["BankTransactions"][0]["BankTransactionID"]
     ]
+
+
+def test_a_retry_after_a_timeout_with_the_same_key_is_stored_once(
+    api: httpx.Client, http: httpx.Client, xero: RunningSandbox, linked: Linked
+) -> None:
+    # The delayed first call goes on after the client gave up; it finds the retry's answer
+    # under the key when it wakes, so the expense lands once.
+    fault = {"path": "/api.xro/2.0/BankTransactions", "kind": "delay", "seconds": 1.0}
+    http.post("/__sandbox__/faults", json=fault)
+    body = {"BankTransactions": [spend("slow")]}
+    with pytest.raises(httpx.ReadTimeout):
+        api.put("/BankTransactions", json=body, headers={"Idempotency-Key": "slow-1"}, timeout=0.3)
+    retried = api.put("/BankTransactions", json=body, headers={"Idempotency-Key": "slow-1"})
+    assert retried.status_code == 200
+    assert len(xero.state(linked.tenant_id)["BankTransactions"]) == 1
