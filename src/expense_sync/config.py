@@ -33,6 +33,13 @@
   delivery checks the address again. Turn it on for local receivers (tests, a laptop).
 - ``DASHBOARD_SESSION_SECONDS`` (28800 = 8 h): a Sync Health dashboard session ends after
   this long without a page load; the person signs in again and returns to the page.
+- ``XERO_CLIENT_ID``, ``XERO_CLIENT_SECRET``: the Xero app (developer.xero.com) that
+  customers grant access to; Xero cannot be linked without them.
+- ``XERO_AUTHORIZE_URL`` (Xero's login page), ``XERO_IDENTITY_URL``
+  (``https://identity.xero.com``: ``/connect/token``), ``XERO_API_URL``
+  (``https://api.xero.com``: ``/connections``, ``/api.xro/2.0``): where Xero answers;
+  point them at ``expense-sync sandbox xero`` (or a recording proxy) to try Xero without
+  an account. An empty authorize URL means ``<identity url>/connect/authorize``.
 """
 
 from __future__ import annotations
@@ -65,6 +72,11 @@ class Settings(BaseSettings):
     webhook_allow_private: bool = False
     idempotency_key_seconds: float = Field(default=90 * 60.0, gt=0)
     dashboard_session_seconds: int = Field(default=8 * 3600, gt=0)
+    xero_client_id: str = ""
+    xero_client_secret: str = ""
+    xero_authorize_url: str = "https://login.xero.com/identity/connect/authorize"
+    xero_identity_url: str = "https://identity.xero.com"
+    xero_api_url: str = "https://api.xero.com"
 
     @cached_property
     def secret_key_bytes(self) -> bytes:

@@ -23,8 +23,10 @@ def test_integrations_list_every_platform_with_its_manifest(
     assert body["totalResults"] == 8
     by_key = {i["key"]: i for i in body["results"]}
     assert by_key["bean"]["enabled"] is True
-    assert by_key["gbol"]["enabled"] is False
-    assert "cannot be linked" in by_key["gbol"]["manifest"]["availabilityNote"]
+    assert by_key["gbol"]["enabled"] is True
+    assert by_key["gbol"]["manifest"]["authKind"] == "OAuth2"
+    assert by_key["qhyg"]["enabled"] is False
+    assert "cannot be linked" in by_key["qhyg"]["manifest"]["availabilityNote"]
     manifest = by_key["bean"]["manifest"]
     assert manifest["authKind"] == "LedgerFile"
     assert manifest["linkFields"][0]["name"] == "ledgerPath"
@@ -37,7 +39,7 @@ def test_integrations_list_every_platform_with_its_manifest(
 
 def test_integrations_query_and_get(api: TestClient, tenant: Tenant) -> None:
     enabled = api.get("/integrations", params={"query": "enabled=true"}, headers=tenant.headers)
-    assert {i["key"] for i in enabled.json()["results"]} == {"bean", "tryt"}
+    assert {i["key"] for i in enabled.json()["results"]} == {"bean", "tryt", "gbol"}
     named = api.get(
         "/integrations",
         params={"query": "name~quickbooks", "orderBy": "-name"},

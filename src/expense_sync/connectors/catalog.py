@@ -22,6 +22,7 @@ from expense_sync.connectors.base import (
 from expense_sync.connectors.beancount import BeancountConnector
 from expense_sync.connectors.beancount.connector import BEANCOUNT_MANIFEST
 from expense_sync.connectors.tryton import TRYTON_MANIFEST, TrytonConnector
+from expense_sync.connectors.xero import XERO_MANIFEST, XeroConnector
 from expense_sync.domain.connections import SourceType
 
 NOT_BUILT = "No working connector yet: listed for discovery, cannot be linked."
@@ -59,16 +60,7 @@ def _cloud(
 MANIFESTS: tuple[PlatformManifest, ...] = (
     BEANCOUNT_MANIFEST,
     TRYTON_MANIFEST,
-    _cloud(
-        "gbol",
-        "Xero",
-        "X",
-        AuthKind.OAUTH2,
-        50,
-        RateLimit(60, 60),
-        10,
-        tested_against="Xero's official accounting OpenAPI (no connector yet)",
-    ),
+    XERO_MANIFEST,
     _cloud(
         "qhyg",
         "QuickBooks Online",
@@ -118,7 +110,11 @@ PARTNER_EXPENSE_MANIFEST = PlatformManifest(
     source_type=SourceType.EXPENSE,
 )
 
-_CONNECTORS: dict[str, Connector] = {"bean": BeancountConnector(), "tryt": TrytonConnector()}
+_CONNECTORS: dict[str, Connector] = {
+    "bean": BeancountConnector(),
+    "tryt": TrytonConnector(),
+    "gbol": XeroConnector(),
+}
 _BY_KEY = {m.key: m for m in (*MANIFESTS, PARTNER_EXPENSE_MANIFEST)}
 
 

@@ -3,7 +3,8 @@ and how long to wait before trying a receiver again.
 
 Decisions (the contract is silent or loose on each):
 
-- **Event types** are the four of Codat's Sync for Expenses spec. A consumer receives the
+- **Event types** are the four of Codat's Sync for Expenses spec, and Codat's
+  platform ``connection.disconnected`` (a cloud platform withdrew access). A consumer receives the
   types listed in its ``eventTypes``; an empty list receives nothing (it "subscribes to"
   the types it lists, and silence is the safe reading).
 - **Company filters.** ``companyTags`` (``key:value``, case-sensitive) keeps events of
@@ -30,7 +31,15 @@ SYNC_SUCCESSFUL = "expenses.sync.successful"
 SYNC_UNSUCCESSFUL = "expenses.sync.unsuccessful"
 RATE_LIMIT_REACHED = "client.rateLimit.reached"
 RATE_LIMIT_RESET = "client.rateLimit.reset"
-EVENT_TYPES = (SYNC_SUCCESSFUL, SYNC_UNSUCCESSFUL, RATE_LIMIT_REACHED, RATE_LIMIT_RESET)
+# Codat's platform event for a connection unlinked or de-authorized by the platform.
+CONNECTION_DISCONNECTED = "connection.disconnected"
+EVENT_TYPES = (
+    SYNC_SUCCESSFUL,
+    SYNC_UNSUCCESSFUL,
+    RATE_LIMIT_REACHED,
+    RATE_LIMIT_RESET,
+    CONNECTION_DISCONNECTED,
+)
 
 _RNG = random.Random()
 

@@ -12,6 +12,7 @@ from expense_sync.connectors.base import Connector, LedgerSession, LinkedBooks
 from expense_sync.connectors.catalog import PARTNER_EXPENSE_MANIFEST, connector_for
 from expense_sync.domain.connections import ConnectionStatus
 from expense_sync.domain.errors import InvalidRequest, Unprocessable
+from expense_sync.services.cloud import cloud_access
 from expense_sync.services.companies import owned_company_id
 from expense_sync.services.connections import get_connection
 from expense_sync.services.secrets import SecretBox
@@ -89,5 +90,6 @@ def open_books(session: Session, settings: Settings, connection: Connection) -> 
         connection_info=dict(connection.connection_info or {}),
         secrets=secrets,
         ledger_root=settings.resolved_ledger_root / client_name,
+        cloud=cloud_access(session, settings, connection.platform_key, connection.id),
     )
     return connector.open(books)

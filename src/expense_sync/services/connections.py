@@ -18,6 +18,7 @@ from expense_sync.connectors.catalog import (
 from expense_sync.domain.connections import ConnectionStatus
 from expense_sync.domain.errors import Conflict, InvalidRequest, Problem
 from expense_sync.domain.text import require_storable
+from expense_sync.services.cloud import cloud_access
 from expense_sync.services.companies import get_company_row, owned_company_id
 from expense_sync.services.secrets import SecretBox
 from expense_sync.storage.models import Client, Company, Connection
@@ -169,6 +170,7 @@ def authorize_connection(
         data_dir=settings.resolved_data_dir,
         ledger_root=ledger_root,
         company_name=connection.company.name,
+        cloud=cloud_access(session, settings, connection.platform_key, connection.id),
     )
     authorization = connector.authorize(context, fields)
     _refuse_shared_books(session, client.id, connection, authorization.connection_info)
@@ -177,6 +179,7 @@ def authorize_connection(
         connection.encrypted_secrets = SecretBox(settings.secret_key_bytes).seal(
             authorization.secrets
         )
+        connection.secrets_version = (connection.secrets_version or 0) + 1
     connection.status = ConnectionStatus.LINKED
     connection.errors = None
     return connection

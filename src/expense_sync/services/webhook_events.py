@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from expense_sync.domain.syncs import SUCCESS
 from expense_sync.domain.webhooks import (
+    CONNECTION_DISCONNECTED,
     RATE_LIMIT_REACHED,
     RATE_LIMIT_RESET,
     SYNC_SUCCESSFUL,
@@ -43,6 +44,7 @@ from expense_sync.domain.webhooks import (
 from expense_sync.storage.models import (
     Company,
     CompanyTag,
+    Connection,
     Sync,
     WebhookConsumer,
     WebhookDelivery,
@@ -140,6 +142,29 @@ def sync_finished(
     payload = {"referenceCompany": reference, "syncId": str(sync.id), "transactions": transactions}
     event_type = SYNC_SUCCESSFUL if sync.status_code in SUCCESS else SYNC_UNSUCCESSFUL
     return publish(session, client_id, event_type, payload, now, sync.company_id, tags)
+
+
+def connection_disconnected(session: Session, connection: Connection, now: datetime) -> None:
+    """``connection.disconnected`` (Codat's platform event) for a connection the platform
+    de-authorized, with its status and ``dataConnectionErrors`` as the API shows them."""
+    company = session.get(Company, connection.company_id)
+    assert company is not None
+    reference: dict[str, Any] = {"id": str(company.id), "name": company.name}
+    if company.description is not None:
+        reference["description"] = company.description
+    tags = {tag.key: tag.value for tag in company.tags}
+    reference["tags"] = tags
+    payload = {
+        "referenceCompany": reference,
+        "connection": {
+            "id": str(connection.id),
+            "integrationKey": connection.platform_key,
+            "status": connection.status,
+            "created": iso(connection.created),
+            "dataConnectionErrors": connection.errors or [],
+        },
+    }
+    publish(session, company.client_id, CONNECTION_DISCONNECTED, payload, now, company.id, tags)
 
 
 def rate_limit_reached(

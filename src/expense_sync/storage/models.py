@@ -134,6 +134,9 @@ class Connection(Base):
     last_sync: Mapped[datetime | None] = mapped_column(UTCDateTime)
     connection_info: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     encrypted_secrets: Mapped[str | None] = mapped_column(Text)
+    # Bumped by every write of ``encrypted_secrets``: a worker that rotated OAuth tokens
+    # compares it under the row lock, so a rotation is never overwritten by a stale one.
+    secrets_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     errors: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
 
     company: Mapped[Company] = relationship(back_populates="connections")
@@ -505,3 +508,52 @@ class WebhookAttempt(Base):
     response_status: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
     duration_ms: Mapped[int] = mapped_column(Integer)
+
+
+class OAuthLinkState(Base):
+    """One OAuth consent in flight: the ``state`` sent to the platform (stored hashed),
+    the connection it is bound to and its PKCE verifier (sealed). Single-use, expiring."""
+
+    __tablename__ = "oauth_link_states"
+
+    state_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    connection_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("connections.id", ondelete="CASCADE"), index=True
+    )
+    sealed_verifier: Mapped[str] = mapped_column(Text)
+    redirect_uri: Mapped[str] = mapped_column(String(2000))
+    expires: Mapped[datetime] = mapped_column(UTCDateTime)
+    used: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RateLimitScope(Base):
+    """One platform tenant's shared call budget; its row is the lock every process takes
+    before counting calls, and ``blocked_until`` carries the platform's ``Retry-After``."""
+
+    __tablename__ = "rate_limit_scopes"
+
+    scope: Mapped[str] = mapped_column(String(200), primary_key=True)
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RateLimitCall(Base):
+    """A call made (or counted, when the platform's headers say more were made) in a
+    scope: the sliding minute and day windows count these rows."""
+
+    __tablename__ = "rate_limit_calls"
+    __table_args__ = (Index("ix_rate_limit_calls_scope_at", "scope", "at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    scope: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RateLimitLease(Base):
+    """A call in flight in a scope (the concurrency limit counts the live ones); it
+    expires on its own if its process dies."""
+
+    __tablename__ = "rate_limit_leases"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    scope: Mapped[str] = mapped_column(String(200), index=True)
+    expires: Mapped[datetime] = mapped_column(UTCDateTime)

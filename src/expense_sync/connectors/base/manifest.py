@@ -64,8 +64,14 @@ class LinkField:
 
 @dataclass(frozen=True)
 class RateLimit:
+    """Calls per tenant: ``requests`` per ``per_seconds`` (a sliding window), and for
+    cloud platforms also per day and in flight at once. The cloud kit enforces all three
+    across every worker process (``connectors.base.cloud.limits``)."""
+
     requests: int
     per_seconds: int
+    per_day: int | None = None
+    concurrent: int | None = None
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,14 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from expense_sync.connectors.base.manifest import PlatformManifest
 from expense_sync.connectors.base.posting import Posted, Posting
 from expense_sync.connectors.base.push_model import PushModel
+
+if TYPE_CHECKING:  # the cloud kit imports this module
+    from expense_sync.connectors.base.cloud.app import CloudAccess
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,7 @@ class LinkContext:
     data_dir: Path
     ledger_root: Path
     company_name: str = ""
+    cloud: CloudAccess | None = None  # a cloud platform's app, tokens and rate limiter
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,7 @@ class LinkedBooks:
     connection_info: dict[str, Any]
     secrets: dict[str, str]
     ledger_root: Path
+    cloud: CloudAccess | None = None  # a cloud platform's app, tokens and rate limiter
 
 
 Record = dict[str, Any]

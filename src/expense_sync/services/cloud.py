@@ -1,0 +1,57 @@
+"""Building what a cloud connector is handed (``CloudAccess``): the platform's OAuth app
+from settings, the connection's token store and the shared rate limiter."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from expense_sync.config import Settings
+from expense_sync.connectors.base.cloud import CloudAccess, OAuthApp
+from expense_sync.services.cloud_tokens import DatabaseTokenStore
+from expense_sync.services.rate_limits import DatabaseRateLimiter
+from expense_sync.services.secrets import SecretBox
+
+XERO_SCOPES = (
+    "offline_access",
+    "openid",
+    "profile",
+    "email",
+    "accounting.transactions",
+    "accounting.settings",
+    "accounting.contacts",
+    "accounting.attachments",
+)
+
+
+def oauth_app(settings: Settings, platform_key: str) -> OAuthApp | None:
+    """The platform's OAuth app, or None if the platform does not use one here."""
+    if platform_key == "gbol":
+        identity = settings.xero_identity_url.rstrip("/")
+        return OAuthApp(
+            client_id=settings.xero_client_id,
+            client_secret=settings.xero_client_secret,
+            authorize_url=settings.xero_authorize_url or f"{identity}/connect/authorize",
+            token_url=f"{identity}/connect/token",
+            api_url=settings.xero_api_url.rstrip("/"),
+            scopes=XERO_SCOPES,
+        )
+    return None
+
+
+def cloud_access(
+    session: Session, settings: Settings, platform_key: str, connection_id: uuid.UUID
+) -> CloudAccess | None:
+    """The cloud access for one connection, on ``session``'s database (its own short
+    transactions, apart from the caller's)."""
+    app = oauth_app(settings, platform_key)
+    if app is None:
+        return None
+    factory = sessionmaker(bind=session.get_bind(), expire_on_commit=False)
+    box = SecretBox(settings.secret_key_bytes)
+    return CloudAccess(
+        app=app,
+        tokens=DatabaseTokenStore(factory, box, connection_id),
+        limiter=DatabaseRateLimiter(factory),
+    )

@@ -1,0 +1,221 @@
+"""Syncs through the API and the engine into the Xero sandbox: mixed expenses land once
+(read back from the sandbox), one refused by Xero fails alone with Xero's words and is
+fixed under its id, a receipt is attached to the posted record, and a revoked
+connection fails the sync without losing anything."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from expense_sync.api.runtime import Runtime
+from expense_sync.config import Settings
+from sandboxes.xero import RunningSandbox
+from tests.conftest import Tenant
+from tests.connectors.test_xero import PNG
+from tests.connectors.xero_sandbox import Linked, books_of, link, xero_settings
+from tests.connectors.xero_sandbox import sandbox as sandbox  # the fixture
+from tests.waiting import wait_for
+
+BASE = "/sync/expenses"
+
+
+@pytest.fixture
+def settings(settings: Settings, sandbox: RunningSandbox) -> Settings:
+    return xero_settings(settings, sandbox)
+
+
+class XeroBooks:
+    """A company linked to a sandbox organisation, its data read, its card configured."""
+
+    def __init__(self, runtime: Runtime, api: TestClient, tenant: Tenant) -> None:
+        self.linked: Linked = link(api, tenant, "Synced Co")
+        self.api, self.headers = api, tenant.headers
+        assert api.post(f"{self.company}/data/all", headers=self.headers).status_code == 204
+        wait_for(
+            lambda: all(p["isCompleted"] for p in self.get("/data/history")["results"]),
+            "pulls to finish",
+        )
+        xero = books_of(runtime, self.linked.connection_id)  # codes are not in the API
+        self.account = {a["nominalCode"]: a["id"] for a in xero.read("chartOfAccounts")}
+        suppliers = self.get("/data/suppliers", pageSize=500)["results"]
+        self.supplier = {s["supplierName"]: s["id"] for s in suppliers}
+        saved = api.post(
+            f"{self.company}{BASE}/config",
+            headers=self.headers,
+            json={"bankAccount": {"id": self.account["092"]}, "supplier": {"id": None},
+                  "customer": {"id": None}},
+        )  # fmt: skip
+        assert saved.status_code == 200, saved.text
+
+    @property
+    def company(self) -> str:
+        return self.linked.company
+
+    def get(self, path: str, **params: Any) -> Any:
+        response = self.api.get(self.company + path, params=params, headers=self.headers)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def send(self, method: str, path: str, body: Any) -> str:
+        response = self.api.request(
+            method, self.company + BASE + path, json=body, headers=self.headers
+        )
+        assert response.status_code in (200, 202), response.text
+        sync_id: str = response.json()["syncId"]
+        return sync_id
+
+    def finished(self, sync_id: str) -> dict[str, Any]:
+        path = f"{BASE}/syncs/{sync_id}/status"
+        status: dict[str, Any] = wait_for(
+            lambda: (s := self.get(path))["syncStatusCode"] not in (1000, 1010) and s,
+            f"sync {sync_id}",
+        )
+        return status
+
+    def outcomes(self, sync_id: str) -> dict[str, dict[str, Any]]:
+        listed = self.get(f"{BASE}/syncs/{sync_id}/transactions", pageSize=100)
+        return {t["transactionId"]: t for t in listed["results"]}
+
+
+def expense(books: XeroBooks, code: str = "429", **overrides: Any) -> dict[str, Any]:
+    body = {
+        "id": str(uuid.uuid4()),
+        "type": "Payment",
+        "issueDate": "2026-11-02T00:00:00Z",
+        "currency": "GBP",
+        "merchantName": "Rail Co",
+        "lines": [
+            {
+                "netAmount": 100,
+                "taxAmount": 20,
+                "taxRateRef": {"id": "INPUT2"},
+                "accountRef": {"id": books.account[code]},
+            }
+        ],
+    }
+    return body | overrides
+
+
+def test_mixed_expenses_sync_into_xero_once(
+    runtime: Runtime, api: TestClient, tenant: Tenant, sandbox: RunningSandbox
+) -> None:
+    books = XeroBooks(runtime, api, tenant)
+    spend = [expense(books) for _ in range(3)] + [
+        expense(books, type="Refund"),
+        expense(books, type="Reward", currency="GBP"),
+    ]
+    sync_id = books.send("POST", "/expense-transactions", spend)
+    status = books.finished(sync_id)
+    assert status["syncStatusCode"] == 2000, status
+    claim = {
+        "id": str(uuid.uuid4()),
+        "contactRef": {"id": books.supplier["Jane Employee"]},
+        "issueDate": "2026-11-03",
+        "dueDate": "2026-11-30",
+        "currency": "GBP",
+        "reference": "Trip",
+        "lines": [{"description": "Hotel", "netAmount": 250,
+                   "accountRef": {"id": books.account["493"]}}],
+    }  # fmt: skip
+    assert (
+        books.finished(books.send("POST", "/reimbursable-expense-transactions", [claim]))[
+            "syncStatusCode"
+        ]
+        == 2000
+    )
+    transfer_id = str(uuid.uuid4())
+    moved = books.send(
+        "PUT",
+        f"/transfer-transactions/{transfer_id}",
+        {
+            "date": "2026-11-04",
+            "description": "Card top-up",
+            "from": {"accountRef": {"id": books.account["090"]}, "amount": 500},
+            "to": {"accountRef": {"id": books.account["092"]}, "amount": 500},
+        },
+    )
+    assert books.finished(moved)["syncStatusCode"] == 2000
+    adjustment = {
+        "id": str(uuid.uuid4()),
+        "date": "2026-11-05",
+        "currency": "GBP",
+        "lines": [
+            {"amount": 12.5, "accountRef": {"id": books.account["429"]}},
+            {"amount": -12.5, "accountRef": {"id": books.account["090"]}},
+        ],
+    }
+    assert (
+        books.finished(books.send("POST", "/adjustment-transactions", [adjustment]))[
+            "syncStatusCode"
+        ]
+        == 2000
+    )
+    held = sandbox.state(books.linked.tenant_id)
+    references = sorted(t["Reference"] for t in held["BankTransactions"])
+    assert references == sorted(e["id"] for e in spend)
+    kinds = {t["Reference"]: t["Type"] for t in held["BankTransactions"]}
+    assert kinds[spend[3]["id"]] == "RECEIVE" and kinds[spend[0]["id"]] == "SPEND"
+    assert [i["InvoiceNumber"] for i in held["Invoices"]] == [claim["id"]]
+    assert [t["Reference"] for t in held["BankTransfers"]] == [transfer_id]
+    assert [j["Narration"] for j in held["ManualJournals"]] == [adjustment["id"]]
+    # A receipt goes up to the posted bank transaction.
+    path = f"{books.company}{BASE}/syncs/{sync_id}/transactions/{spend[0]['id']}/attachments"
+    uploaded = api.post(
+        path, files={"file": ("receipt.png", PNG, "image/png")}, headers=books.headers
+    )
+    assert uploaded.status_code == 200, uploaded.text
+    posted = next(t for t in held["BankTransactions"] if t["Reference"] == spend[0]["id"])
+    wait_for(
+        lambda: sandbox.state(books.linked.tenant_id)["Attachments"].get(
+            f"BankTransactions/{posted['BankTransactionID']}"
+        )
+        or any(posted["BankTransactionID"] in owner for owner in
+               sandbox.state(books.linked.tenant_id)["Attachments"]),
+        "the receipt in Xero",
+    )  # fmt: skip
+
+
+def test_one_expense_xero_refuses_fails_alone_and_is_fixed_under_its_id(
+    runtime: Runtime, api: TestClient, tenant: Tenant, sandbox: RunningSandbox
+) -> None:
+    books = XeroBooks(runtime, api, tenant)
+    archived = books.supplier["Coffee House"]
+    organisation = sandbox.sandbox.tenant(books.linked.tenant_id)
+    assert organisation is not None
+    organisation.contacts.get(archived)["ContactStatus"] = "ARCHIVED"  # done in Xero
+    good, bad = expense(books), expense(books, contactRef={"id": archived})
+    sync_id = books.send("POST", "/expense-transactions", [good, bad])
+    status = books.finished(sync_id)
+    results = books.outcomes(sync_id)
+    held = sandbox.state(books.linked.tenant_id)["BankTransactions"]
+    assert status["syncStatusCode"] != 2000, status
+    assert "archived" in results[bad["id"]]["message"], results[bad["id"]]
+    assert results[good["id"]]["status"] == "Completed"
+    assert results[bad["id"]]["status"] in ("PushError", "ValidationError")
+    assert [t["Reference"] for t in held] == [good["id"]]
+    bad["contactRef"] = {"id": books.supplier["City Taxis"]}
+    fixed = books.send("PUT", f"/expense-transactions/{bad['id']}", bad)
+    assert books.finished(fixed)["syncStatusCode"] == 2000
+    held = sandbox.state(books.linked.tenant_id)["BankTransactions"]
+    assert sorted(t["Reference"] for t in held) == sorted([good["id"], bad["id"]])
+
+
+def test_a_revoked_connection_fails_the_sync_and_loses_nothing(
+    runtime: Runtime, api: TestClient, tenant: Tenant, sandbox: RunningSandbox
+) -> None:
+    books = XeroBooks(runtime, api, tenant)
+    assert httpx.post(f"{sandbox.base_url}/__sandbox__/tokens/revoke").status_code == 204
+    payment = expense(books)
+    httpx.post(f"{sandbox.base_url}/__sandbox__/tokens/expire")
+    sync_id = books.send("POST", "/expense-transactions", [payment])
+    status = books.finished(sync_id)
+    assert status["syncStatusCode"] >= 4000, status
+    assert books.linked.connection()["status"] == "Deauthorized"
+    assert sandbox.state(books.linked.tenant_id)["BankTransactions"] == []
+    outcome = books.outcomes(sync_id)[payment["id"]]
+    assert outcome["status"] == "PushError" and "withdrew access" in outcome["message"]

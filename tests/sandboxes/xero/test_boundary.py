@@ -1,0 +1,60 @@
+"""The sandbox and the product stay apart: neither imports the other (one lazy CLI import)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parents[3] / "src"
+# The one place the product may reach the sandbox: inside `expense-sync sandbox xero`.
+ALLOWED_PRODUCT_IMPORT = ("expense_sync/cli.py", "sandbox_xero")
+
+
+def _imports(path: Path) -> list[tuple[str, str | None]]:
+    """Every module imported by ``path``, with the function it is imported in (None: top)."""
+    found: list[tuple[str, str | None]] = []
+
+    def visit(node: ast.AST, function: str | None) -> None:
+        for child in ast.iter_child_nodes(node):
+            inner = function
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
+                inner = child.name
+            if isinstance(child, ast.Import):
+                found.extend((alias.name, inner) for alias in child.names)
+            elif isinstance(child, ast.ImportFrom) and child.module and child.level == 0:
+                found.append((child.module, inner))
+            visit(child, inner)
+
+    visit(ast.parse(path.read_text()), None)
+    return found
+
+
+def test_the_sandbox_imports_nothing_from_the_product() -> None:
+    files = sorted((SRC / "sandboxes").rglob("*.py"))
+    assert len(files) > 5
+    offending = [
+        (str(path.relative_to(SRC)), module)
+        for path in files
+        for module, _ in _imports(path)
+        if module.split(".")[0] == "expense_sync"
+    ]
+    assert offending == []
+
+
+def test_the_product_does_not_import_the_sandbox() -> None:
+    files = sorted((SRC / "expense_sync").rglob("*.py"))
+    assert len(files) > 20
+    offending = [
+        (str(path.relative_to(SRC)), module, function)
+        for path in files
+        for module, function in _imports(path)
+        if module.split(".")[0] == "sandboxes"
+        and (str(path.relative_to(SRC)), function) != ALLOWED_PRODUCT_IMPORT
+    ]
+    assert offending == []
+
+
+def test_the_scan_sees_imports_inside_functions(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text("import os\n\ndef f():\n    from sandboxes.xero import run\n")
+    assert _imports(sample) == [("os", None), ("sandboxes.xero", "f")]
