@@ -61,6 +61,20 @@ class Dispatcher:
         self.environment = environment
         self.base_url = base_url
 
+    def company_of(self, requests: list[Any]) -> Company | None:
+        """The company a batch writes to (its first request naming one)."""
+        for item in requests:
+            url = str(item.get("url", "")) if isinstance(item, dict) else ""
+            if url.startswith("$"):
+                continue
+            try:
+                segments = _segments(url.partition("?")[0])
+            except Refused:
+                continue
+            if segments and segments[0][0] == "companies" and segments[0][1]:
+                return self.environment.companies.get(segments[0][1])
+        return None
+
     def handle(
         self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
     ) -> Answer:

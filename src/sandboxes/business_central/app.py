@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from html import escape
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -213,7 +214,9 @@ async def _served(request: Request, sandbox: Sandbox, environment: Any) -> Respo
     base = f"{str(request.base_url).rstrip('/')}/v2.0/{environment.name}/api/v2.0"
     dispatcher = Dispatcher(sandbox, environment, base)
     if path == "$batch":
-        answer = _batch(dispatcher, sandbox.config, body)
+        answer = _batch(
+            dispatcher, sandbox.config, body, request.headers.get("isolation") == "snapshot"
+        )
     else:
         query = dict(parse_qsl(request.url.query, keep_blank_values=True))
         answer = dispatcher.handle(request.method, path, query, dict(request.headers), body)
@@ -223,10 +226,12 @@ async def _served(request: Request, sandbox: Sandbox, environment: Any) -> Respo
     return response
 
 
-def _batch(dispatcher: Dispatcher, config: SandboxConfig, body: bytes) -> Answer:
+def _batch(dispatcher: Dispatcher, config: SandboxConfig, body: bytes, atomic: bool) -> Answer:
     """OData JSON batch: ``{"requests": [{"id", "method", "url", "headers", "body"}]}``,
-    at most ``batch_max`` requests, each answered on its own (one failing does not undo
-    the others, as in BC without ``Isolation: snapshot``)."""
+    at most ``batch_max`` requests. A URL may start with ``$<id>``, the entity an
+    earlier request of the batch created. Without ``Isolation: snapshot`` each request
+    stands alone; with it the batch is one transaction: the first failure puts back
+    everything and the others answer 424."""
     try:
         requests = json.loads(body or b"{}")["requests"]
         assert isinstance(requests, list)
@@ -238,27 +243,64 @@ def _batch(dispatcher: Dispatcher, config: SandboxConfig, body: bytes) -> Answer
             "BadRequest",
             f"The batch has {len(requests)} requests; the maximum is {config.batch_max}.",
         )
-    responses = []
-    for item in requests:
-        url = str(item.get("url", ""))
-        path, _, query = url.partition("?")
-        payload = json.dumps(item["body"]).encode() if "body" in item else b""
-        answer = dispatcher.handle(
-            str(item.get("method", "GET")),
-            path,
-            dict(parse_qsl(query)),
-            dict(item.get("headers") or {}),
-            payload,
-        )
-        entry: dict[str, Any] = {
-            "id": str(item.get("id", "")),
-            "status": answer.status,
-            "headers": answer.headers,
-        }
-        if answer.body is not None and not isinstance(answer.body, bytes):
-            entry["body"] = answer.body
-        responses.append(entry)
+    company = dispatcher.company_of(requests)
+    with company.lock if company is not None else _nothing():
+        saved = company.snapshot() if atomic and company is not None else None
+        responses: list[dict[str, Any]] = []
+        created: dict[str, str] = {}
+        failed: dict[str, Any] | None = None
+        for item in requests:
+            answer = _batch_item(dispatcher, item, created)
+            entry: dict[str, Any] = {
+                "id": str(item.get("id", "")),
+                "status": answer.status,
+                "headers": answer.headers,
+            }
+            if answer.body is not None and not isinstance(answer.body, bytes):
+                entry["body"] = answer.body
+            responses.append(entry)
+            if answer.status >= 400 and saved is not None:
+                failed = entry
+                break
+        if failed is not None and company is not None and saved is not None:
+            company.restore(saved)
+            responses = [
+                failed
+                if str(item.get("id", "")) == failed["id"]
+                else {
+                    "id": str(item.get("id", "")),
+                    "status": 424,
+                    "headers": {},
+                    "body": {"error": {"code": "FailedDependency", "message": "Not run."}},
+                }
+                for item in requests
+            ]
     return Answer(200, {"responses": responses})
+
+
+def _batch_item(dispatcher: Dispatcher, item: dict[str, Any], created: dict[str, str]) -> Answer:
+    url = str(item.get("url", ""))
+    if url.startswith("$"):
+        reference, _, rest = url[1:].partition("/")
+        if reference not in created:
+            return error(
+                400, "BadRequest", f"No earlier request with id {reference} created anything."
+            )
+        url = f"{created[reference]}/{rest}" if rest else created[reference]
+    path, _, query = url.partition("?")
+    payload = json.dumps(item["body"]).encode() if "body" in item else b""
+    headers = dict(item.get("headers") or {})
+    answer = dispatcher.handle(
+        str(item.get("method", "GET")), path, dict(parse_qsl(query)), headers, payload
+    )
+    if answer.status == 201 and isinstance(answer.body, dict):
+        created[str(item.get("id", ""))] = f"{path.rstrip('/')}({answer.body['id']})"
+    return answer
+
+
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield
 
 
 def _dropped(response: Response) -> Response:

@@ -8,6 +8,7 @@ id field, as BC exposes them both nested and by filter.
 
 from __future__ import annotations
 
+import copy
 import threading
 import uuid
 from dataclasses import dataclass, field
@@ -173,6 +174,13 @@ class Company:
             invoice["lastModifiedDateTime"] = now()
             self.versions[invoice["id"]] = self.versions.get(invoice["id"], 1) + 1
 
+    def snapshot(self) -> tuple[Any, ...]:
+        """Everything the company holds, to put back if an atomic batch fails."""
+        return copy.deepcopy((self.tables, self.versions, self.contents, self.counter))
+
+    def restore(self, saved: tuple[Any, ...]) -> None:
+        self.tables, self.versions, self.contents, self.counter = saved
+
     def children(self, collection: str, parent: str) -> list[dict[str, Any]]:
         key = PARENT_FIELD[collection]
         return [r for r in self.table(collection).values() if r[key] == parent]
@@ -262,12 +270,8 @@ class Company:
             )
 
     def _rule_purchaseInvoices(self, record: dict[str, Any], old: dict[str, Any] | None) -> None:
-        vendor = (
-            self.find("vendors", record["vendorId"])
-            if record["vendorId"] != schemas.EMPTY_GUID
-            else None
-        )
-        if vendor is None:
+        vendor = self.table("vendors").get(record["vendorId"].lower())
+        if vendor is None and record["vendorId"] == schemas.EMPTY_GUID:
             vendor = next(
                 (
                     v
@@ -280,7 +284,7 @@ class Company:
             raise Refused(
                 400,
                 "Internal_RecordNotFound",
-                "The Vendor does not exist. Identification fields and values: No.=''",
+                f"The Vendor does not exist. Identification fields and values: Id='{record['vendorId']}'",
             )
         record["vendorId"], record["vendorNumber"], record["vendorName"] = (
             vendor["id"],
@@ -400,7 +404,7 @@ class Company:
         )
 
     def _rule_documentAttachments(self, record: dict[str, Any], old: dict[str, Any] | None) -> None:
-        parent = {"Purchase Invoice": "purchaseInvoices", "Journal": "journals"}.get(
+        parent = {"Purchase Invoice": "purchaseInvoices", "Journal": "journalLines"}.get(
             record["parentType"]
         )
         if parent is None:
