@@ -284,7 +284,8 @@ class Company:
             raise Refused(
                 400,
                 "Internal_RecordNotFound",
-                f"The Vendor does not exist. Identification fields and values: Id='{record['vendorId']}'",
+                "The Vendor does not exist. Identification fields and values: "
+                f"Id='{record['vendorId']}'",
             )
         record["vendorId"], record["vendorNumber"], record["vendorName"] = (
             vendor["id"],
