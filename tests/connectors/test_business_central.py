@@ -337,7 +337,7 @@ def test_receipts_attach_once_to_the_posted_record(
     assert by_type["Journal"]["parentId"] == lines_of(sandbox, linked, "receipt-1")[0]["id"]
     invoice = sandbox.state(linked.bc_company)["purchaseInvoices"][0]
     assert by_type["Purchase Invoice"]["parentId"] == invoice["id"]
-    assert sandbox.sandbox.company(linked.bc_company).contents[first] == PNG  # type: ignore[union-attr]
+    assert sandbox.memory.company(linked.bc_company).contents[first] == PNG  # type: ignore[union-attr]
     fake = tmp_path / "fake.png"
     fake.write_bytes(b"MZ\x90\x00 not an image")
     with pytest.raises(ValidationConnectorError):

@@ -13,7 +13,7 @@ or ``python -m sandboxes.business_central --port 8091``. See docs/sandboxes.md.
 from sandboxes.business_central.app import create_app
 from sandboxes.business_central.config import Limits, SandboxConfig
 from sandboxes.business_central.sandbox import Sandbox
-from sandboxes.business_central.server import RunningSandbox, run, run_process
+from sandboxes.business_central.server import RunningSandbox, run, run_process, serve
 
 __all__ = [
     "Limits",
@@ -23,4 +23,5 @@ __all__ = [
     "create_app",
     "run",
     "run_process",
+    "serve",
 ]

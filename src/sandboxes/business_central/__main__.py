@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from sandboxes.business_central.config import Limits, SandboxConfig
-from sandboxes.business_central.server import run_process
+from sandboxes.business_central.server import serve
 
 
 def instructions(base_url: str, config: SandboxConfig) -> str:
@@ -38,15 +38,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--real-limits", action="store_true", help="6,000 per 5 min, 5 at once (+95 queued)"
     )
+    parser.add_argument("--config-json", help="a whole SandboxConfig as JSON (run_process)")
+    parser.add_argument("--quiet", action="store_true", help="print nothing, log warnings only")
     args = parser.parse_args(argv)
-    config = SandboxConfig(
-        client_id=args.client_id,
-        client_secret=args.client_secret,
-        auto_approve=args.auto_approve,
-        limits=Limits.real() if args.real_limits else Limits.unlimited(),
-    )
-    print(instructions(f"http://{args.host}:{args.port}", config), flush=True)
-    run_process(config, args.host, args.port)
+    if args.config_json:
+        config = SandboxConfig.from_json(args.config_json)
+    else:
+        config = SandboxConfig(
+            client_id=args.client_id,
+            client_secret=args.client_secret,
+            auto_approve=args.auto_approve,
+            limits=Limits.real() if args.real_limits else Limits.unlimited(),
+        )
+    if not args.quiet:
+        print(instructions(f"http://{args.host}:{args.port}", config), flush=True)
+    serve(config, args.host, args.port, log_level="warning" if args.quiet else "info")
     return 0
 
 

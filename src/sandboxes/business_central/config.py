@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -40,3 +42,13 @@ class SandboxConfig:
     limits: Limits = field(default_factory=Limits.unlimited)
     page_size: int = 20000  # BC's server page size; $top asks for less
     batch_max: int = 100
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> SandboxConfig:
+        values: dict[str, Any] = json.loads(text)
+        values["limits"] = Limits(**values.get("limits", {}))
+        values["environments"] = tuple(values.get("environments", ("production",)))
+        return cls(**values)
