@@ -55,6 +55,18 @@ def account(item: dict[str, Any], currency: str | None) -> Record:
     }
 
 
+def bank_as_account(item: dict[str, Any], currency: str | None) -> Record:
+    """A bank account in the chart (``isBankAccount``): BC keeps bank accounts apart
+    from G/L accounts, and a card expense's ``bankAccountRef`` names one of them."""
+    name = str(item.get("displayName") or "")
+    return {
+        **account({**item, "category": "Assets", "subCategory": "Bank"}, currency),
+        "currency": _text(item.get("currencyCode")) or currency,
+        "fullyQualifiedName": f"Asset.{name}",
+        "isBankAccount": True,
+    }
+
+
 def bank_account(item: dict[str, Any], currency: str | None) -> Record:
     return {
         "id": str(item["id"]),
@@ -158,5 +170,11 @@ def company(info: dict[str, Any], company_record: dict[str, Any]) -> Record:
         "createdDate": company_record.get("systemCreatedAt"),
         "sourceUrls": {},
         "ledgerLockDate": None,
-        "supplementalData": {"content": {"expenseSync": {"currencies": []}}},
+        # What the books take: journal lines only the company's own currency (API v2.0
+        # journal lines carry none), so that is the one listed.
+        "supplementalData": {
+            "content": {
+                "expenseSync": {"currencies": [c for c in [_text(info.get("currencyCode"))] if c]}
+            }
+        },
     }

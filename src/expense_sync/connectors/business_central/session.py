@@ -75,8 +75,10 @@ class BcSession:
 
     def read(self, data_type: str) -> list[Record]:
         currency = self._currency()
-        if data_type == "chartOfAccounts":
-            return [reading.account(a, currency) for a in self._collection("accounts")]
+        if data_type == "chartOfAccounts":  # bank accounts too, as Codat lists them
+            return [reading.account(a, currency) for a in self._collection("accounts")] + [
+                reading.bank_as_account(b, currency) for b in self._collection("bankAccounts")
+            ]
         if data_type == "bankAccounts":
             return [reading.bank_account(b, currency) for b in self._collection("bankAccounts")]
         if data_type in CONTACTS:
