@@ -390,3 +390,28 @@ class TestBusinessCentralConformance(ConnectorConformance):
             books.create("bankAccounts", [taken])
         assert isinstance(caught.value, ValidationConnectorError)
         assert caught.value.field and caught.value.message
+
+
+def test_many_keys_are_looked_up_in_one_batch_and_land_once(
+    runtime: Runtime, linked: Linked, sandbox: RunningSandbox
+) -> None:
+    books = books_of(runtime, linked.connection_id)
+    refs = Refs(books)
+    line = PostingLine(refs.account["60100"], Decimal(1))
+    many = [
+        posting(f"many-{n}", "expense", "Payment", [line], counter_account=refs.bank["CARD"])
+        for n in range(40)
+    ]
+    books.post(many)
+    before = httpx.get(f"{sandbox.base_url}/__sandbox__/calls").json()["admitted"]
+    again = books_of(runtime, linked.connection_id)  # a new session: nothing remembered
+    again._chart()  # type: ignore[attr-defined]  # its reads, counted apart
+    reads = httpx.get(f"{sandbox.base_url}/__sandbox__/calls").json()["admitted"]
+    landed = again.post(many)
+    after = httpx.get(f"{sandbox.base_url}/__sandbox__/calls").json()["admitted"]
+    assert after - reads == 1  # 40 keys, 3 filters, one $batch of GETs; nothing written
+    assert reads > before
+    assert len(sandbox.state(linked.bc_company)["journalLines"]) == 40
+    assert {p.reference for p in landed} == {
+        x["id"] for x in sandbox.state(linked.bc_company)["journalLines"]
+    }

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -100,11 +101,26 @@ class BcApi:
         return body
 
     def find(self, relative: str, field: str, values: list[str]) -> list[dict[str, Any]]:
-        """The records whose ``field`` is one of ``values`` (a few ``or`` terms a call)."""
+        """The records whose ``field`` is one of ``values``: a few ``or`` terms a filter
+        (URLs stay short), the filters of many values sent as one ``$batch`` of GETs."""
+        filters = [
+            " or ".join(f"{field} eq {quoted(v)}" for v in chunk)
+            for chunk in _chunks(values, FILTER_TERMS)
+        ]
+        if len(filters) <= 1:
+            return [r for f in filters for r in self.get_all(relative, filter_=f)]
         found: list[dict[str, Any]] = []
-        for chunk in _chunks(values, FILTER_TERMS):
-            filter_ = " or ".join(f"{field} eq {quoted(v)}" for v in chunk)
-            found += self.get_all(relative, filter_=filter_)
+        for group in _chunks(filters, BATCH_MAX):
+            gets = [
+                Call(str(n), "GET", f"{self.company}/{relative}?$filter={quote(f)}")
+                for n, f in enumerate(group)
+            ]
+            for call, answer in zip(gets, self._send(gets, atomic=False), strict=True):
+                body = answer.get("body") or {}
+                if int(answer.get("status", 500)) >= 400 or body.get("@odata.nextLink"):
+                    found += self.get_all(relative, filter_=group[int(call.id)])
+                else:
+                    found += list(body.get("value") or [])
         return found
 
     def create(self, relative: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -120,13 +136,16 @@ class BcApi:
 
     def batch(self, calls: list[Call]) -> list[dict[str, Any]]:
         """One atomic ``$batch`` (at most ``BATCH_MAX`` calls): every answer, by call."""
+        return self._send(calls, atomic=True)
+
+    def _send(self, calls: list[Call], *, atomic: bool) -> list[dict[str, Any]]:
         if len(calls) > BATCH_MAX:
             raise ValueError(f"a $batch takes at most {BATCH_MAX} requests")
         response = self.client.request(
             "POST",
             f"{self.root}/$batch",
             json={"requests": [c.as_json() for c in calls]},
-            headers={"Isolation": "snapshot"},
+            headers={"Isolation": "snapshot"} if atomic else None,
         )
         answers = {str(a.get("id")): a for a in response.json().get("responses") or []}
         return [answers.get(c.id, {"status": 500}) for c in calls]
