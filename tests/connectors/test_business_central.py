@@ -415,3 +415,35 @@ def test_many_keys_are_looked_up_in_one_batch_and_land_once(
     assert {p.reference for p in landed} == {
         x["id"] for x in sandbox.state(linked.bc_company)["journalLines"]
     }
+
+
+def test_a_later_revision_replaces_journal_lines_and_drafts_not_posted_invoices(
+    runtime: Runtime, linked: Linked, sandbox: RunningSandbox
+) -> None:
+    books = books_of(runtime, linked.connection_id)
+    refs = Refs(books)
+    tracked = PostingLine(refs.account["60100"], Decimal(10),
+                          tracking=(("trackingCategories", refs.values["Sales"]),))  # fmt: skip
+    first = posting("rev", "expense", "Payment", [tracked, tracked],
+                    counter_account=refs.bank["CARD"])  # fmt: skip
+    books.post([first])
+    second = Posting(**{**first.__dict__, "revision": 2,
+                        "lines": (PostingLine(refs.account["60200"], Decimal(7)),)})  # fmt: skip
+    (landed,) = books_of(runtime, linked.connection_id).post([second])  # found, then replaced
+    (line,) = lines_of(sandbox, linked, "rev")
+    assert (line["accountNumber"], line["amount"], landed.reference) == ("60200", 7.0, line["id"])
+    assert sandbox.state(linked.bc_company)["dimensionSetLines"] == []  # went with the lines
+    draft = posting("rev-claim", "reimbursable", "ReimbursableExpense", [tracked],
+                    contact=refs.vendor["Jane Employee"], draft=True)  # fmt: skip
+    posted = posting("rev-posted", "reimbursable", "ReimbursableExpense", [tracked],
+                     contact=refs.vendor["Jane Employee"])  # fmt: skip
+    books.post([draft, posted])
+    later = [Posting(**{**p.__dict__, "revision": 2, "lines": (tracked, tracked)})
+             for p in (draft, posted)]  # fmt: skip
+    with pytest.raises(ValidationConnectorError) as refused:
+        books_of(runtime, linked.connection_id).post(later)
+    assert "rev-posted" in refused.value.message and "rev-claim" not in refused.value.message
+    invoices = sandbox.state(linked.bc_company)["purchaseInvoices"]
+    assert len(invoices) == 2
+    redrafted = next(i for i in invoices if i["status"] == "Draft")
+    assert redrafted["totalAmountExcludingTax"] == 20

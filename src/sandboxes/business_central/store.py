@@ -127,7 +127,17 @@ class Company:
         with self.lock:
             record = self.find(collection, record_id)
             self._check_etag(record_id, if_match)
+            if collection == "purchaseInvoices" and record["status"] != "Draft":
+                raise Refused(
+                    400,
+                    "Application_DialogException",
+                    "A posted purchase invoice cannot be deleted.",
+                )
             del self.table(collection)[record["id"]]
+            for child, parent_field in PARENT_FIELD.items():  # BC deletes what hangs on it
+                for found in list(self.table(child).values()):
+                    if found[parent_field] == record["id"]:
+                        del self.table(child)[found["id"]]
 
     def _check_etag(self, record_id: str, if_match: str | None) -> None:
         if if_match is None:

@@ -209,19 +209,20 @@ class BcSession:
             chart,
         )
         pending = []
+        replaced: dict[str, list[Call]] = {}
         for posting in postings:
             landed = self._landed.get(posting.key)
             if landed is not None and landed[2] >= posting.revision:
                 continue
             if landed is not None:  # a later revision of a posting BC holds
-                self._refused[(posting.key, posting.revision)] = (
-                    "Business Central holds an earlier version of this transaction; delete it "
-                    "there (its journal lines, or the unposted invoice), then resubmit."
-                )
-                continue
+                deletes = self._deletes(posting, chart)
+                if deletes is None:
+                    continue
+                replaced[posting.key] = deletes
+                planned[posting.key] = deletes + planned[posting.key]
             pending.append(posting)
         for group in _batches(pending, planned):
-            self._write(group, chart)
+            self._write(group, chart, replaced)
         self._raise_refused(postings)
         return [Posted(p.key, self._landed[p.key][1], p.revision) for p in postings]
 
@@ -248,14 +249,43 @@ class BcSession:
                 key = numbers[str(invoice["vendorInvoiceNumber"])]
                 self._landed[key] = ("invoice", str(invoice["id"]), 1)
 
-    def _write(self, group: list[Posting], chart: Chart) -> None:
+    def _deletes(self, posting: Posting, chart: Chart) -> list[Call] | None:
+        """The calls that remove what an earlier revision left, to go in the same atomic
+        batch as the new one; None (and refused) if BC cannot change it any more."""
+        number = document_number(posting.key)
+        company = self.api.company
+        if posting.kind == "reimbursable":
+            found = self.api.find("purchaseInvoices", "vendorInvoiceNumber", [number])
+            if any(invoice.get("status") != "Draft" for invoice in found):
+                self._refused[(posting.key, posting.revision)] = (
+                    "Business Central cannot change a posted purchase invoice; cancel it "
+                    "with a credit memo in Business Central, then resubmit."
+                )
+                return None
+            path = f"{company}/purchaseInvoices"
+        else:
+            lines = f"journals({chart.journal_id})/journalLines"
+            found = self.api.find(lines, "documentNumber", [number])
+            path = f"{company}/{lines}"
+        return [
+            Call(f"d{index}-{record['id']}", "DELETE", f"{path}({record['id']})",
+                 if_match=str(record["@odata.etag"]))
+            for index, record in enumerate(found)
+        ]  # fmt: skip
+
+    def _write(
+        self, group: list[Posting], chart: Chart, replaced: dict[str, list[Call]] | None = None
+    ) -> None:
         ids = CallIds()
-        planned = [(p, calls(p, chart, self.api.company, ids)) for p in group]
+        deletes = replaced or {}
+        planned = [
+            (p, deletes.get(p.key, []) + calls(p, chart, self.api.company, ids)) for p in group
+        ]
         answers = self.api.batch([c for _, batch in planned for c in batch])
         if all(int(a.get("status", 500)) < 400 for a in answers):
             position = 0
             for posting, batch in planned:
-                first = answers[position]
+                first = answers[position + len(deletes.get(posting.key, []))]
                 body = first.get("body") or {}
                 kind = "invoice" if posting.kind == "reimbursable" else "journal"
                 self._landed[posting.key] = (kind, str(body.get("id")), posting.revision)
@@ -272,7 +302,7 @@ class BcSession:
             )
             return
         for posting in group:  # find the one BC refuses: each alone
-            self._write([posting], chart)
+            self._write([posting], chart, deletes)
 
     # -- attachments ------------------------------------------------------------------------
 
