@@ -447,3 +447,17 @@ def test_a_later_revision_replaces_journal_lines_and_drafts_not_posted_invoices(
     assert len(invoices) == 2
     redrafted = next(i for i in invoices if i["status"] == "Draft")
     assert redrafted["totalAmountExcludingTax"] == 20
+
+
+def test_bcs_429_is_retriable_with_its_retry_after(
+    runtime: Runtime, linked: Linked, sandbox: RunningSandbox
+) -> None:
+    books = books_of(runtime, linked.connection_id)
+    books.check()
+    used = httpx.get(f"{sandbox.base_url}/__sandbox__/calls").json()["admitted"]
+    limits = {"per_window": used, "window_seconds": 300}
+    assert httpx.put(f"{sandbox.base_url}/__sandbox__/limits", json=limits).status_code == 200
+    with pytest.raises(RetriableConnectorError) as limited:
+        books.read("taxRates")
+    assert limited.value.retry_after is not None and limited.value.retry_after > 1
+    assert "rate limit" in limited.value.message
