@@ -256,6 +256,16 @@ class Company:
             found["number"],
         )
 
+    def _rule_journals(self, record: dict[str, Any], old: dict[str, Any] | None) -> None:
+        taken = {r["code"] for r in self.table("journals").values() if r["id"] != record["id"]}
+        if not record["code"] or record["code"] in taken:
+            raise Refused(
+                400,
+                "Internal_EntityWithSameKeyExists",
+                f"The record in table Gen. Journal Batch already exists. Identification "
+                f"fields and values: Name='{record['code']}'",
+            )
+
     def _rule_journalLines(self, record: dict[str, Any], old: dict[str, Any] | None) -> None:
         journal = self.find("journals", record["journalId"])
         record["journalDisplayName"] = journal["code"]

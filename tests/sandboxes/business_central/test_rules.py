@@ -271,3 +271,11 @@ def test_faults_error_and_drop(bc: RunningSandbox, client: Client) -> None:
         ).status_code
         == 401
     )
+
+
+def test_a_journal_code_is_taken_once(client: Client) -> None:
+    body = {"code": "EXPSYNC", "displayName": "Ours"}
+    assert client.http.post(f"{client.company}/journals", json=body).status_code == 201
+    again = client.http.post(f"{client.company}/journals", json=body)
+    assert again.status_code == 400
+    assert again.json()["error"]["code"] == "Internal_EntityWithSameKeyExists"

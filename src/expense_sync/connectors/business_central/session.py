@@ -175,9 +175,15 @@ class BcSession:
         found = self.api.find("journals", "code", [JOURNAL_CODE])
         if found:
             return str(found[0]["id"])
-        created = self.api.create(
-            "journals", {"code": JOURNAL_CODE, "displayName": "expense-sync postings"}
-        )
+        try:
+            created = self.api.create(
+                "journals", {"code": JOURNAL_CODE, "displayName": "expense-sync postings"}
+            )
+        except ValidationConnectorError:  # another worker created it meanwhile
+            found = self.api.find("journals", "code", [JOURNAL_CODE])
+            if not found:
+                raise
+            return str(found[0]["id"])
         return str(created["id"])
 
     def _chart(self) -> Chart:
