@@ -493,3 +493,38 @@ def sandbox_xero(
     argv += ["--real-limits"] if real_limits else []
     argv += ["--auto-approve"] if auto_approve else []
     raise typer.Exit(run_xero_sandbox(argv))
+
+
+@sandboxes.command("business-central")
+def sandbox_business_central(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8091,
+    real_limits: Annotated[
+        bool, typer.Option(help="BC's limits: 6,000 per 5 min, 5 at once (95 more queue).")
+    ] = False,
+    auto_approve: Annotated[bool, typer.Option(help="Skip the consent page.")] = False,
+) -> None:
+    """Serve a Business Central simulator held to Microsoft's API v2.0 pages, and say
+    how to link to it."""
+    try:
+        from sandboxes.business_central.__main__ import main as run_bc_sandbox
+    except ImportError:
+        console.print(
+            "The Business Central sandbox is not installed: it is the `sandboxes` package of "
+            "the expense-sync repository (install the project from source with `make install`)."
+        )
+        raise typer.Exit(2) from None
+    base = f"http://{host}:{port}"
+    console.print(
+        "Point expense-sync at it (then link a company to platform trji):\n"
+        "  EXPENSE_SYNC_BUSINESS_CENTRAL_CLIENT_ID=sandbox-client-id\n"
+        "  EXPENSE_SYNC_BUSINESS_CENTRAL_CLIENT_SECRET=sandbox-client-secret\n"
+        f"  EXPENSE_SYNC_BUSINESS_CENTRAL_LOGIN_URL={base}/sandbox-tenant\n"
+        f"  EXPENSE_SYNC_BUSINESS_CENTRAL_API_URL={base}\n",
+        highlight=False,
+        soft_wrap=True,
+    )
+    argv = ["--host", host, "--port", str(port)]
+    argv += ["--real-limits"] if real_limits else []
+    argv += ["--auto-approve"] if auto_approve else []
+    raise typer.Exit(run_bc_sandbox(argv))

@@ -40,6 +40,13 @@
   (``https://api.xero.com``: ``/connections``, ``/api.xro/2.0``): where Xero answers;
   point them at ``expense-sync sandbox xero`` (or a recording proxy) to try Xero without
   an account. An empty authorize URL means ``<identity url>/connect/authorize``.
+- ``BUSINESS_CENTRAL_CLIENT_ID``, ``BUSINESS_CENTRAL_CLIENT_SECRET``: the Microsoft Entra
+  app registration customers consent to (API permission ``Financials.ReadWrite.All``).
+- ``BUSINESS_CENTRAL_LOGIN_URL`` (``https://login.microsoftonline.com/organizations``:
+  ``/oauth2/v2.0/authorize`` and ``/token``) and ``BUSINESS_CENTRAL_API_URL``
+  (``https://api.businesscentral.dynamics.com``: ``/admin/...`` for environments,
+  ``/v2.0/{environment}/api/v2.0``): point them at ``expense-sync sandbox
+  business-central`` to try Business Central without an account.
 """
 
 from __future__ import annotations
@@ -77,6 +84,10 @@ class Settings(BaseSettings):
     xero_authorize_url: str = "https://login.xero.com/identity/connect/authorize"
     xero_identity_url: str = "https://identity.xero.com"
     xero_api_url: str = "https://api.xero.com"
+    business_central_client_id: str = ""
+    business_central_client_secret: str = ""
+    business_central_login_url: str = "https://login.microsoftonline.com/organizations"
+    business_central_api_url: str = "https://api.businesscentral.dynamics.com"
 
     @cached_property
     def secret_key_bytes(self) -> bytes:

@@ -39,7 +39,7 @@ def test_integrations_list_every_platform_with_its_manifest(
 
 def test_integrations_query_and_get(api: TestClient, tenant: Tenant) -> None:
     enabled = api.get("/integrations", params={"query": "enabled=true"}, headers=tenant.headers)
-    assert {i["key"] for i in enabled.json()["results"]} == {"bean", "tryt", "gbol"}
+    assert {i["key"] for i in enabled.json()["results"]} == {"bean", "tryt", "gbol", "trji"}
     named = api.get(
         "/integrations",
         params={"query": "name~quickbooks", "orderBy": "-name"},

@@ -21,6 +21,10 @@ from expense_sync.connectors.base import (
 )
 from expense_sync.connectors.beancount import BeancountConnector
 from expense_sync.connectors.beancount.connector import BEANCOUNT_MANIFEST
+from expense_sync.connectors.business_central import (
+    BUSINESS_CENTRAL_MANIFEST,
+    BusinessCentralConnector,
+)
 from expense_sync.connectors.tryton import TRYTON_MANIFEST, TrytonConnector
 from expense_sync.connectors.xero import XERO_MANIFEST, XeroConnector
 from expense_sync.domain.connections import SourceType
@@ -72,15 +76,7 @@ MANIFESTS: tuple[PlatformManifest, ...] = (
         tested_against="Intuit's official QuickBooks Online XSDs (no connector yet)",
     ),
     _cloud("akxx", "Oracle NetSuite", "NS", AuthKind.OAUTH2, 25, RateLimit(100, 60), 100),
-    _cloud(
-        "trji",
-        "Dynamics 365 Business Central",
-        "BC",
-        AuthKind.OAUTH2,
-        100,
-        RateLimit(600, 60),
-        350,
-    ),
+    BUSINESS_CENTRAL_MANIFEST,
     _cloud("fbrh", "FreeAgent", "FA", AuthKind.OAUTH2, 1, RateLimit(120, 60), 5),
     _cloud(
         "pqsw",
@@ -114,6 +110,7 @@ _CONNECTORS: dict[str, Connector] = {
     "bean": BeancountConnector(),
     "tryt": TrytonConnector(),
     "gbol": XeroConnector(),
+    "trji": BusinessCentralConnector(),
 }
 _BY_KEY = {m.key: m for m in (*MANIFESTS, PARTNER_EXPENSE_MANIFEST)}
 

@@ -24,6 +24,9 @@ XERO_SCOPES = (
     "accounting.attachments",
 )
 
+# Microsoft identity: the Business Central API's default scope, and a refresh token.
+BUSINESS_CENTRAL_SCOPES = ("https://api.businesscentral.dynamics.com/.default", "offline_access")
+
 
 def oauth_app(settings: Settings, platform_key: str) -> OAuthApp | None:
     """The platform's OAuth app, or None if the platform does not use one here."""
@@ -36,6 +39,16 @@ def oauth_app(settings: Settings, platform_key: str) -> OAuthApp | None:
             token_url=f"{identity}/connect/token",
             api_url=settings.xero_api_url.rstrip("/"),
             scopes=XERO_SCOPES,
+        )
+    if platform_key == "trji":
+        login = settings.business_central_login_url.rstrip("/")
+        return OAuthApp(
+            client_id=settings.business_central_client_id,
+            client_secret=settings.business_central_client_secret,
+            authorize_url=f"{login}/oauth2/v2.0/authorize",
+            token_url=f"{login}/oauth2/v2.0/token",
+            api_url=settings.business_central_api_url.rstrip("/"),
+            scopes=BUSINESS_CENTRAL_SCOPES,
         )
     return None
 

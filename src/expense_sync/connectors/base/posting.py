@@ -51,6 +51,8 @@ class Posting:
     payee: str | None = None
     narration: str | None = None
     due_date: dt.date | None = None
+    # Codat's ``postAsDraft`` (Business Central only): leave the record unposted.
+    draft: bool = False
 
     @property
     def total(self) -> Decimal:
