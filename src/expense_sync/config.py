@@ -27,6 +27,13 @@
   (``https://api.xero.com``: ``/connections``, ``/api.xro/2.0``): where Xero answers;
   point them at ``expense-sync sandbox xero`` (or a recording proxy) to try Xero without
   an account. An empty authorize URL means ``<identity url>/connect/authorize``.
+- ``QUICKBOOKS_CLIENT_ID``, ``QUICKBOOKS_CLIENT_SECRET``: the Intuit app
+  (developer.intuit.com) customers grant access to; QuickBooks Online cannot be linked
+  without them. ``QUICKBOOKS_AUTHORIZE_URL`` (Intuit's consent page),
+  ``QUICKBOOKS_TOKEN_URL`` (token and refresh), ``QUICKBOOKS_API_URL``
+  (``https://quickbooks.api.intuit.com``, or ``https://sandbox-quickbooks.api.intuit.com``
+  for Intuit's developer sandboxes): point them at ``expense-sync sandbox quickbooks``
+  to try QuickBooks without an account.
 """
 
 from __future__ import annotations
@@ -60,6 +67,11 @@ class Settings(BaseSettings):
     xero_authorize_url: str = "https://login.xero.com/identity/connect/authorize"
     xero_identity_url: str = "https://identity.xero.com"
     xero_api_url: str = "https://api.xero.com"
+    quickbooks_client_id: str = ""
+    quickbooks_client_secret: str = ""
+    quickbooks_authorize_url: str = "https://appcenter.intuit.com/connect/oauth2"
+    quickbooks_token_url: str = "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer"
+    quickbooks_api_url: str = "https://quickbooks.api.intuit.com"
 
     @cached_property
     def secret_key_bytes(self) -> bytes:

@@ -21,6 +21,7 @@ from expense_sync.connectors.base import (
 )
 from expense_sync.connectors.beancount import BeancountConnector
 from expense_sync.connectors.beancount.connector import BEANCOUNT_MANIFEST
+from expense_sync.connectors.quickbooks import QUICKBOOKS_MANIFEST, QuickBooksConnector
 from expense_sync.connectors.tryton import TRYTON_MANIFEST, TrytonConnector
 from expense_sync.connectors.xero import XERO_MANIFEST, XeroConnector
 from expense_sync.domain.connections import SourceType
@@ -61,16 +62,7 @@ MANIFESTS: tuple[PlatformManifest, ...] = (
     BEANCOUNT_MANIFEST,
     TRYTON_MANIFEST,
     XERO_MANIFEST,
-    _cloud(
-        "qhyg",
-        "QuickBooks Online",
-        "QB",
-        AuthKind.OAUTH2,
-        30,
-        RateLimit(500, 60),
-        100,
-        tested_against="Intuit's official QuickBooks Online XSDs (no connector yet)",
-    ),
+    QUICKBOOKS_MANIFEST,
     _cloud("akxx", "Oracle NetSuite", "NS", AuthKind.OAUTH2, 25, RateLimit(100, 60), 100),
     _cloud(
         "trji",
@@ -114,6 +106,7 @@ _CONNECTORS: dict[str, Connector] = {
     "bean": BeancountConnector(),
     "tryt": TrytonConnector(),
     "gbol": XeroConnector(),
+    "qhyg": QuickBooksConnector(),
 }
 _BY_KEY = {m.key: m for m in (*MANIFESTS, PARTNER_EXPENSE_MANIFEST)}
 

@@ -24,6 +24,8 @@ XERO_SCOPES = (
     "accounting.attachments",
 )
 
+QUICKBOOKS_SCOPES = ("com.intuit.quickbooks.accounting",)
+
 
 def oauth_app(settings: Settings, platform_key: str) -> OAuthApp | None:
     """The platform's OAuth app, or None if the platform does not use one here."""
@@ -36,6 +38,15 @@ def oauth_app(settings: Settings, platform_key: str) -> OAuthApp | None:
             token_url=f"{identity}/connect/token",
             api_url=settings.xero_api_url.rstrip("/"),
             scopes=XERO_SCOPES,
+        )
+    if platform_key == "qhyg":
+        return OAuthApp(
+            client_id=settings.quickbooks_client_id,
+            client_secret=settings.quickbooks_client_secret,
+            authorize_url=settings.quickbooks_authorize_url,
+            token_url=settings.quickbooks_token_url,
+            api_url=settings.quickbooks_api_url.rstrip("/"),
+            scopes=QUICKBOOKS_SCOPES,
         )
     return None
 
