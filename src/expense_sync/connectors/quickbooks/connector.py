@@ -138,8 +138,8 @@ def _company_info(cloud: CloudAccess, realm: str, access_token: str) -> dict[str
     realm's budget: the connection holds no tokens yet)."""
     try:
         response = httpx.get(
-            f"{cloud.app.api_url}/v3/company/{realm}/companyinfo/{realm}",
-            params={"minorversion": MINOR_VERSION},
+            f"{cloud.app.api_url}/v3/company/{realm}/query",
+            params={"query": "select * from CompanyInfo", "minorversion": MINOR_VERSION},
             headers={"Authorization": f"Bearer {access_token}", "Accept": "application/json"},
             timeout=30.0,
         )
@@ -148,5 +148,5 @@ def _company_info(cloud: CloudAccess, realm: str, access_token: str) -> dict[str
     if not response.is_success:
         raise classify(response, read_problem, "QuickBooks")
     body = response.json()
-    info = body.get("CompanyInfo") if isinstance(body, dict) else None
-    return dict(info) if isinstance(info, dict) else {}
+    found = (body.get("QueryResponse") or {}).get("CompanyInfo") if isinstance(body, dict) else None
+    return dict(found[0]) if isinstance(found, list) and found else {}

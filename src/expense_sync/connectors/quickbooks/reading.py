@@ -24,6 +24,24 @@ CLASSIFICATION = {
     "Liability": "Liability",
     "Revenue": "Income",
 }
+# Where an answer leaves Classification out, it follows from the AccountType.
+TYPE_CLASSIFICATION = {
+    "Bank": "Asset",
+    "Other Current Asset": "Asset",
+    "Fixed Asset": "Asset",
+    "Other Asset": "Asset",
+    "Accounts Receivable": "Asset",
+    "Equity": "Equity",
+    "Expense": "Expense",
+    "Other Expense": "Expense",
+    "Cost of Goods Sold": "Expense",
+    "Accounts Payable": "Liability",
+    "Credit Card": "Liability",
+    "Long Term Liability": "Liability",
+    "Other Current Liability": "Liability",
+    "Income": "Revenue",
+    "Other Income": "Revenue",
+}
 BANK_TYPES = {"Bank": "Debit", "Credit Card": "Credit"}
 TRACKING_TREES = (("class", "Class", "Classes"), ("department", "Department", "Locations"))
 
@@ -44,7 +62,10 @@ def _status(item: dict[str, Any]) -> str:
 
 
 def account(item: dict[str, Any], home_currency: str | None) -> Record:
-    kind = CLASSIFICATION.get(str(item.get("Classification") or ""), "Unknown")
+    classification = item.get("Classification") or TYPE_CLASSIFICATION.get(
+        str(item.get("AccountType"))
+    )
+    kind = CLASSIFICATION.get(str(classification or ""), "Unknown")
     name = str(item.get("Name") or "")
     qualified = str(item.get("FullyQualifiedName") or name)
     return {
@@ -180,7 +201,10 @@ def tracking(tree: str, entity_name: str, label: str, items: list[dict[str, Any]
     return records
 
 
-def company(info: dict[str, Any], preferences: dict[str, Any], currencies: list[str]) -> Record:
+def company(
+    realm_id: str, info: dict[str, Any], preferences: dict[str, Any], currencies: list[str]
+) -> Record:
+    """The company's facts; its id is the realm (CompanyInfo's own ``Id`` is always 1)."""
     currency_prefs = preferences.get("CurrencyPrefs") or {}
     month = str(info.get("FiscalYearStartMonth") or "January")
     months = [
@@ -189,10 +213,10 @@ def company(info: dict[str, Any], preferences: dict[str, Any], currencies: list[
     ]  # fmt: skip
     start_month = months.index(month) + 1 if month in months else 1
     return {
-        "id": str(info.get("Id") or ""),
+        "id": realm_id,
         "companyName": info.get("CompanyName"),
         "companyLegalName": info.get("LegalName"),
-        "accountingPlatformRef": info.get("Id"),
+        "accountingPlatformRef": realm_id,
         "baseCurrency": _ref(currency_prefs, "HomeCurrency"),
         "registrationNumber": None,
         "taxNumber": None,

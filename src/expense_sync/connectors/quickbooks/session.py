@@ -102,7 +102,11 @@ class QuickBooksSession:
                 }
                 - {""}
             )
-            return [reading.company(self._company_info(), self._preferences(), currencies)]
+            return [
+                reading.company(
+                    self.api.realm_id, self._company_info(), self._preferences(), currencies
+                )
+            ]
         raise ValidationConnectorError(f"QuickBooks does not hold {data_type}.")
 
     def _entities(self, entity: str) -> list[dict[str, Any]]:
@@ -115,7 +119,8 @@ class QuickBooksSession:
 
     def _company_info(self) -> dict[str, Any]:
         if "CompanyInfo" not in self._cache:
-            self._cache["CompanyInfo"] = self.api.read_one("CompanyInfo", self.api.realm_id)
+            found = self.api.query("CompanyInfo")
+            self._cache["CompanyInfo"] = found[0] if found else {}
         return dict(self._cache["CompanyInfo"])
 
     def _preferences(self) -> dict[str, Any]:
