@@ -19,6 +19,9 @@ API = "/api.xro/2.0"
 PAGE_SIZE = 100  # Xero's page for paged collections
 # Collections Xero pages; the others come whole.
 PAGED = {"BankTransactions", "Contacts", "Invoices", "ManualJournals"}
+# Asked on every read of the collection: archived contacts are records too (Codat shows
+# them with status Archived), and Xero leaves them out unless asked.
+READ_PARAMS = {"Contacts": {"includeArchived": "true"}}
 # Which field of each written collection holds our key (Xero searches it with ``where``).
 KEY_FIELD = {
     "BankTransactions": "Reference",
@@ -133,6 +136,7 @@ class XeroApi:
     ) -> list[dict[str, Any]]:
         """Every record of ``collection`` (following Xero's pages where it has them),
         changed since ``modified_since`` if given."""
+        params = {**READ_PARAMS.get(collection, {}), **(params or {})}
         if collection not in PAGED:
             return list(
                 self.get(collection, params=params, modified_since=modified_since).get(collection)
