@@ -208,9 +208,13 @@ def _condition(reader: _Reader, entity: str) -> Condition:
     return Condition(name, op, [reader.value()])
 
 
-def _field(record: dict[str, Any], path: str) -> Any:
+def _field(record: Any, path: str) -> Any:
+    """The value at ``path``; through a list (``AttachableRef``), the list of values."""
     value: Any = record
-    for part in path.split("."):
+    for position, part in enumerate(path.split(".")):
+        if isinstance(value, list):
+            rest = ".".join(path.split(".")[position:])
+            return [_field(item, rest) for item in value]
         if isinstance(value, dict) and part not in value and part.lower() == "type":
             part = "type"
         value = value.get(part) if isinstance(value, dict) else None
@@ -232,6 +236,12 @@ def _comparable(value: Any, wanted: Any) -> tuple[Any, Any]:
 
 def _matches(record: dict[str, Any], condition: Condition) -> bool:
     value = _field(record, condition.field)
+    if isinstance(value, list):
+        return any(_holds(item, condition) for item in value)
+    return _holds(value, condition)
+
+
+def _holds(value: Any, condition: Condition) -> bool:
     if value is None:
         return False
     if condition.op == "in":

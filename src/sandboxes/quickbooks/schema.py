@@ -145,6 +145,12 @@ def _describe(error: xmlschema.XMLSchemaValidationError) -> str:
     return f"{where}: {reason}" if where else reason
 
 
+def has_child(name: str, child: str) -> bool:
+    """Whether element ``name``'s type has a child element ``child`` (``HomeTotalAmt``...)."""
+    xsd_type = element(name).type
+    return isinstance(xsd_type, XsdComplexType) and child in _children(xsd_type)
+
+
 def entity_names() -> frozenset[str]:
     """Every entity Intuit's schema declares (members of the ``IntuitObject`` group)."""
     members = schema().maps.substitution_groups.get(_Q + "IntuitObject", ())
