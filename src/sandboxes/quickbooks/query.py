@@ -12,6 +12,7 @@ from __future__ import annotations
 import operator
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -230,6 +231,9 @@ def _comparable(value: Any, wanted: Any) -> tuple[Any, Any]:
         except ArithmeticError:
             return None, wanted
     if isinstance(wanted, str) and isinstance(value, str):
+        moments = _moment(value), _moment(wanted)
+        if moments[0] is not None and moments[1] is not None:
+            return moments
         return value.casefold(), wanted.casefold()
     return value, wanted
 
@@ -239,6 +243,17 @@ def _matches(record: dict[str, Any], condition: Condition) -> bool:
     if isinstance(value, list):
         return any(_holds(item, condition) for item in value)
     return _holds(value, condition)
+
+
+def _moment(text: str) -> datetime | None:
+    """A date-time with its offset (``MetaData.LastUpdatedTime``), compared as an instant."""
+    if "T" not in text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _holds(value: Any, condition: Condition) -> bool:

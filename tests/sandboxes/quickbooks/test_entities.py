@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import httpx
@@ -251,3 +252,32 @@ def test_query_errors_are_intuits(api: httpx.Client) -> None:
 def test_minorversion_must_be_a_number(api: httpx.Client) -> None:
     assert api.get("/companyinfo/1", params={"minorversion": "abc"}).status_code == 400
     assert api.get("/companyinfo/1", params={"minorversion": "70"}).status_code == 200
+
+
+def test_a_bill_is_paid_by_a_bill_payment(api: httpx.Client) -> None:
+    bill = api.post("/bill", json=NEW["Bill"]).json()["Bill"]
+    payment = {
+        "VendorRef": ref("4"),
+        "PayType": "Check",
+        "CheckPayment": {"BankAccountRef": ref(CHECKING)},
+        "TotalAmt": 30,
+        "Line": [{"Amount": 30, "LinkedTxn": [{"TxnId": bill["Id"], "TxnType": "Bill"}]}],
+    }
+    answer = api.post("/billpayment", json=payment)
+    assert answer.status_code == 200, answer.text
+    stored = answer.json()["BillPayment"]
+    assert stored["Line"][0]["LinkedTxn"][0]["TxnId"] == bill["Id"]
+    missing = api.post("/billpayment", json={**payment, "VendorRef": ref("99")})
+    assert missing.json()["Fault"]["Error"][0]["code"] == "2500"
+
+
+def test_changes_since_an_instant_in_any_offset(api: httpx.Client) -> None:
+    record = api.post("/purchase", json=purchase()).json()["Purchase"]
+    created = datetime.fromisoformat(record["MetaData"]["LastUpdatedTime"])
+    before = (created - timedelta(seconds=1)).astimezone(timezone(timedelta(hours=-8)))
+    after = (created + timedelta(seconds=1)).astimezone(timezone(timedelta(hours=-8)))
+    since = "select * from Purchase where MetaData.LastUpdatedTime >= '{}'"
+    found = api.get("/query", params={"query": since.format(before.isoformat())}).json()
+    assert [p["Id"] for p in found["QueryResponse"]["Purchase"]] == [record["Id"]]
+    later = api.get("/query", params={"query": since.format(after.isoformat())}).json()
+    assert later["QueryResponse"] == {}
