@@ -339,3 +339,39 @@ def sandbox_xero(
     argv += ["--real-limits"] if real_limits else []
     argv += ["--auto-approve"] if auto_approve else []
     raise typer.Exit(run_xero_sandbox(argv))
+
+
+@sandboxes.command("quickbooks")
+def sandbox_quickbooks(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8091,
+    real_limits: Annotated[
+        bool, typer.Option(help="QuickBooks' limits: 500/min, 10 at once, 40 batches/min.")
+    ] = False,
+    auto_approve: Annotated[bool, typer.Option(help="Skip the consent page.")] = False,
+) -> None:
+    """Serve a QuickBooks Online simulator held to Intuit's XSDs (a US and a UK company)."""
+    # The product never imports a sandbox at module level: it ships without them.
+    try:
+        from sandboxes.quickbooks.__main__ import main as run_quickbooks_sandbox
+    except ImportError:
+        console.print(
+            "The QuickBooks sandbox is not installed: it is the `sandboxes` package of the "
+            "expense-sync repository (install the project from source with `make install`)."
+        )
+        raise typer.Exit(2) from None
+    base = f"http://{host}:{port}"
+    console.print(
+        "Point expense-sync at it (then link a company to platform qhyg):\n"
+        "  EXPENSE_SYNC_QUICKBOOKS_CLIENT_ID=sandbox-client-id\n"
+        "  EXPENSE_SYNC_QUICKBOOKS_CLIENT_SECRET=sandbox-client-secret\n"
+        f"  EXPENSE_SYNC_QUICKBOOKS_AUTHORIZE_URL={base}/connect/oauth2\n"
+        f"  EXPENSE_SYNC_QUICKBOOKS_TOKEN_URL={base}/oauth2/v1/tokens/bearer\n"
+        f"  EXPENSE_SYNC_QUICKBOOKS_API_URL={base}\n",
+        highlight=False,
+        soft_wrap=True,
+    )
+    argv = ["--host", host, "--port", str(port)]
+    argv += ["--real-limits"] if real_limits else []
+    argv += ["--auto-approve"] if auto_approve else []
+    raise typer.Exit(run_quickbooks_sandbox(argv))

@@ -117,10 +117,21 @@ async def upload(request: Request) -> Response:
         return fault_answer(error)
     except Exception as error:  # starlette's multipart errors
         return fault_answer(QboError(INVALID_REQUEST, "Invalid multipart request", str(error)))
+    try:
+        answers = await _all(request, form, base_url)
+    finally:
+        await form.close()
+    if answers is None:
+        return fault_answer(rules.required("file_content_01"))
+    return answer({"AttachableResponse": answers})
+
+
+async def _all(request: Request, form: Any, base_url: str) -> list[dict[str, Any]] | None:
+    """Each file of the form, answered on its own (None: the form has no file)."""
     answers: list[dict[str, Any]] = []
     contents = sorted(k for k in form if k.startswith("file_content_"))
     if not contents:
-        return fault_answer(rules.required("file_content_01"))
+        return None
     for key in contents:
         upload_file = form[key]
         metadata = form.get(key.replace("content", "metadata"))
@@ -136,7 +147,7 @@ async def upload(request: Request) -> Response:
         except (QboError, ValueError) as error:
             fault = error if isinstance(error, QboError) else _refused(str(error), key)
             answers.append({"Fault": fault.fault()})
-    return answer({"AttachableResponse": answers})
+    return answers
 
 
 class SchemaViolation(Exception):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import operator
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -208,9 +209,13 @@ def _condition(reader: _Reader, entity: str) -> Condition:
     return Condition(name, op, [reader.value()])
 
 
-def _field(record: dict[str, Any], path: str) -> Any:
+def _field(record: Any, path: str) -> Any:
+    """The value at ``path``; through a list (``AttachableRef``), the list of values."""
     value: Any = record
-    for part in path.split("."):
+    for position, part in enumerate(path.split(".")):
+        if isinstance(value, list):
+            rest = ".".join(path.split(".")[position:])
+            return [_field(item, rest) for item in value]
         if isinstance(value, dict) and part not in value and part.lower() == "type":
             part = "type"
         value = value.get(part) if isinstance(value, dict) else None
@@ -226,12 +231,32 @@ def _comparable(value: Any, wanted: Any) -> tuple[Any, Any]:
         except ArithmeticError:
             return None, wanted
     if isinstance(wanted, str) and isinstance(value, str):
+        moments = _moment(value), _moment(wanted)
+        if moments[0] is not None and moments[1] is not None:
+            return moments
         return value.casefold(), wanted.casefold()
     return value, wanted
 
 
 def _matches(record: dict[str, Any], condition: Condition) -> bool:
     value = _field(record, condition.field)
+    if isinstance(value, list):
+        return any(_holds(item, condition) for item in value)
+    return _holds(value, condition)
+
+
+def _moment(text: str) -> datetime | None:
+    """A date-time with its offset (``MetaData.LastUpdatedTime``), compared as an instant."""
+    if "T" not in text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _holds(value: Any, condition: Condition) -> bool:
     if value is None:
         return False
     if condition.op == "in":

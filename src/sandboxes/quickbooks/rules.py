@@ -15,6 +15,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from sandboxes.quickbooks import schema
 from sandboxes.quickbooks.seeds import tax_rate_of
 from sandboxes.quickbooks.state import NAME_LISTS, Company, Record
 from sandboxes.quickbooks.wire import (
@@ -117,7 +118,7 @@ def check(company: Company, entity: str, record: Record) -> None:
         _tax(company, entity, record, lines)
     elif entity == "JournalEntry":
         record["TotalAmt"] = number(_debits(lines))
-    if entity != "Transfer":
+    if schema.has_child(entity, "HomeTotalAmt"):
         _home_total(record)
 
 

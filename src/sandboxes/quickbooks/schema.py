@@ -6,6 +6,11 @@ attributes becomes ``{"value": ..., "name": ...}``, a repeated element becomes a
 So a JSON entity is turned back into the XML element it stands for, children in the order
 of the type's content model (JSON has no order; XML does), and validated with xmlschema.
 A key the type does not have stays in the element and xmlschema names it.
+
+One adjustment to the files as published: three extension elements (``TransferEx``,
+``CheckPaymentEx``, ``CreditCardPaymentEx``, type ``IntuitAnyType``) lack the
+``minOccurs="0"`` every other ``...Ex`` element has, which would make every Transfer
+QuickBooks itself answers invalid; they are read as optional.
 """
 
 from __future__ import annotations
@@ -39,10 +44,21 @@ def reference_dir() -> Path:
     )
 
 
+OPTIONAL_EXTENSIONS = {"TransferEx", "CheckPaymentEx", "CreditCardPaymentEx"}
+
+
 @functools.cache
 def schema() -> xmlschema.XMLSchema:
     """Intuit's schemas, parsed once (about a second)."""
-    return xmlschema.XMLSchema(str(reference_dir() / "IntuitRestServiceDef.xsd"))
+    parsed = xmlschema.XMLSchema(str(reference_dir() / "IntuitRestServiceDef.xsd"))
+    for xsd_type in parsed.maps.types.values():
+        content: Any = getattr(xsd_type, "content", None)
+        if not hasattr(content, "iter_elements"):
+            continue
+        for child in content.iter_elements():
+            if child.local_name in OPTIONAL_EXTENSIONS:
+                child.min_occurs = 0
+    return parsed
 
 
 def element(name: str) -> XsdElement:
@@ -127,6 +143,12 @@ def _describe(error: xmlschema.XMLSchemaValidationError) -> str:
     reason = (error.reason or str(error.message)).replace(_Q, "")
     where = (error.path or "").replace(_Q, "").replace("ns0:", "")
     return f"{where}: {reason}" if where else reason
+
+
+def has_child(name: str, child: str) -> bool:
+    """Whether element ``name``'s type has a child element ``child`` (``HomeTotalAmt``...)."""
+    xsd_type = element(name).type
+    return isinstance(xsd_type, XsdComplexType) and child in _children(xsd_type)
 
 
 def entity_names() -> frozenset[str]:

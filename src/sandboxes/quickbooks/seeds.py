@@ -91,6 +91,22 @@ def new_company(seed: str, name: str | None = None) -> Company:
             },
         )
         _vat(company)
+    else:
+        # US companies list the two pseudo codes QuickBooks has there (ids TAX and NON);
+        # with automated sales tax only sales use TAX.
+        for code, taxable in (("TAX", True), ("NON", False)):
+            company.store(
+                "TaxCode",
+                {
+                    "Name": code,
+                    "Description": code,
+                    "Active": True,
+                    "Taxable": taxable,
+                    "TaxGroup": False,
+                },
+                new=True,
+                record_id=code,
+            )
     for vendor in ("Acme Office Supplies", "City Taxis", "Coffee House"):
         _store(
             company,

@@ -109,14 +109,19 @@ class Company:
         with self.lock:
             return list(self.entities.get(entity, {}).values())
 
-    def store(self, entity: str, record: Record, *, new: bool) -> Record:
-        """Keep ``record``: a new one gets an Id and SyncToken 0, a change the next token."""
+    def store(
+        self, entity: str, record: Record, *, new: bool, record_id: str | None = None
+    ) -> Record:
+        """Keep ``record``: a new one gets an Id (the next number, unless ``record_id``)
+        and SyncToken 0, a change the next token."""
         with self.lock:
             moment = stamp()
             if new:
-                number = self.next_ids.get(entity, 1)
-                self.next_ids[entity] = number + 1
-                record["Id"] = str(number)
+                if record_id is None:
+                    number = self.next_ids.get(entity, 1)
+                    self.next_ids[entity] = number + 1
+                    record_id = str(number)
+                record["Id"] = record_id
                 record["SyncToken"] = "0"
                 record["MetaData"] = {"CreateTime": moment, "LastUpdatedTime": moment}
             else:
