@@ -355,6 +355,25 @@ def test_one_refused_item_of_a_batch_fails_alone_with_quickbooks_words(
     assert found.key == "good"
 
 
+def test_a_refusal_fixed_in_quickbooks_lands_on_the_next_try(
+    runtime: Runtime, linked: Linked, sandbox: RunningSandbox
+) -> None:
+    books = books_of(runtime, linked.connection_id)
+    account = ids(books, "chartOfAccounts", "name")
+    vendor = ids(books, "suppliers", "supplierName")["Coffee House"]
+    company = sandbox.memory.company(linked.realm_id)
+    assert company is not None
+    company.get("Vendor", vendor)["Active"] = False
+    payment = posting("fixable", "expense", "Payment", [PostingLine(account["Travel"], Decimal(4))],
+                      counter_account=account["Company Credit Card"], contact=vendor)  # fmt: skip
+    with pytest.raises(ValidationConnectorError) as refused:
+        books.post([payment])
+    assert "inactive" in refused.value.message
+    company.get("Vendor", vendor)["Active"] = True  # the customer fixes it in QuickBooks
+    (landed,) = books_of(runtime, linked.connection_id).post([payment])  # the same revision
+    assert [p["Id"] for p in held(sandbox, linked, "Purchase")] == [landed.reference]
+
+
 def test_a_write_whose_answer_was_lost_is_found_not_repeated(
     runtime: Runtime, linked: Linked, sandbox: RunningSandbox
 ) -> None:

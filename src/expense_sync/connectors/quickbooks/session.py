@@ -4,8 +4,8 @@ posts exactly once through ``/batch``, and attaches receipts.
 **Exactly once.** Every posting's key is stored in ``DocNumber`` and ``PrivateNote``
 (see ``posting``). ``post`` first asks QuickBooks which keys already landed (one query
 per entity kind, on the 500-a-minute budget rather than the 40 batch calls), then writes
-the rest in ``/batch`` calls of 30, each with a ``requestid`` made of its keys and
-revisions, so a call sent again after its answer was lost is answered with the first
+the rest in ``/batch`` calls of 30, each with a ``requestid`` made of this session and its
+keys and revisions, so a call sent again after its answer was lost is answered with the first
 answer. QuickBooks answers each item alone: one refused item fails alone, ``post``
 raises ``ValidationConnectorError`` with QuickBooks' words, and when the engine retries
 one posting at a time the landed ones are answered from memory and the refused one with
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import uuid
 from typing import Any
 
 from expense_sync.connectors.base import (
@@ -52,15 +53,12 @@ ATTACHABLE = ("Purchase", "Deposit", "Bill")  # Codat: none on transfers and adj
 _REVISION = re.compile(r"\(revision (\d+)\)")
 
 
-def _digest(*parts: Any) -> str:
-    return hashlib.sha256(repr(parts).encode()).hexdigest()[:40]
-
-
 class QuickBooksSession:
     def __init__(self, api: QuickBooksApi, attachments: AttachmentLimits | None) -> None:
         self.api = api
         self._attachment_limits = attachments
         self._cache: dict[str, Any] = {}
+        self._session_id = uuid.uuid4().hex
         # key -> (entity, Id, revision, SyncToken)
         self._landed: dict[str, tuple[str, str, int, str]] = {}
         self._refused: dict[tuple[str, int], tuple[str, str | None]] = {}
@@ -184,7 +182,7 @@ class QuickBooksSession:
         for index, body in enumerate(bodies):
             found = taken.get(names[index])
             if found is None:
-                request = _digest(key or body, index)
+                request = self._request_id(key or body, index)
                 found = str(self.api.create_one(entity, body, request)["Id"])
             ids.append(found)
         self._cache.pop(entity, None)
@@ -205,9 +203,17 @@ class QuickBooksSession:
             "SyncToken": str(current.get("SyncToken", "0")),
             **writing.contact(record_, field),
         }
-        self.api.create_one(entity, body, _digest(body))
+        self.api.create_one(entity, body, self._request_id(body))
         self._cache.pop(entity, None)
         return {r["id"]: r for r in self.read(data_type)}[record_id]
+
+    def _request_id(self, *what: Any) -> str:
+        """QuickBooks' ``requestid`` for a write: the same call sent again by this session
+        (its answer lost) gets the first answer, never a second write. Scoped to the
+        session, as QuickBooks keeps replaying a first answer: a later try (after the
+        customer fixed something in QuickBooks) is judged afresh, and the key look-up
+        finds what an earlier try wrote."""
+        return hashlib.sha256(f"{self._session_id}:{what!r}".encode()).hexdigest()[:40]
 
     # -- postings -------------------------------------------------------------------------
 
@@ -280,7 +286,7 @@ class QuickBooksSession:
         bodies: dict[str, tuple[str, dict[str, Any]]],
     ) -> None:
         request = [{"bId": str(index), **item} for index, (_, item) in enumerate(items)]
-        request_id = _digest([(p.key, p.revision, item["operation"]) for p, item in items])
+        request_id = self._request_id([(p.key, p.revision, item["operation"]) for p, item in items])
         answers = self.api.batch(request, request_id)
         for index, (posting, _) in enumerate(items):
             entity = bodies[posting.key][0]
@@ -323,7 +329,7 @@ class QuickBooksSession:
             name,
             document.path.read_bytes(),
             content_type,
-            _digest(document.id, record_id),
+            self._request_id(document.id, record_id),
         )
         return str(landed.get("Id") or f"{entity}/{record_id}/{name}")
 
