@@ -29,6 +29,7 @@ from expense_sync.connectors.base import (
     ValidationConnectorError,
 )
 from expense_sync.connectors.quickbooks import QuickBooksConnector
+from expense_sync.connectors.quickbooks.posting import record
 from expense_sync.storage.models import Connection, WebhookEvent
 from expense_sync.storage.uow import UnitOfWork
 from sandboxes.quickbooks import RunningSandbox
@@ -372,6 +373,39 @@ def test_a_refusal_fixed_in_quickbooks_lands_on_the_next_try(
     company.get("Vendor", vendor)["Active"] = True  # the customer fixes it in QuickBooks
     (landed,) = books_of(runtime, linked.connection_id).post([payment])  # the same revision
     assert [p["Id"] for p in held(sandbox, linked, "Purchase")] == [landed.reference]
+
+
+def test_quickbooks_own_refusals_reach_the_transaction_with_the_field(
+    runtime: Runtime, linked: Linked, sandbox: RunningSandbox
+) -> None:
+    books = books_of(runtime, linked.connection_id)
+    account = ids(books, "chartOfAccounts", "name")
+    card = account["Company Credit Card"]
+    line = [PostingLine(account["Travel"], Decimal(3))]
+    # A bookkeeper's own purchase already numbered like our key: not taken for ours.
+    theirs = posting("ref-77", "expense", "Payment", line, counter_account=card)
+    company = sandbox.memory.company(linked.realm_id)
+    assert company is not None
+    company.store(
+        "Purchase", {**held_body(theirs, books), "PrivateNote": "typed by hand"}, new=True
+    )
+    with pytest.raises(ValidationConnectorError) as duplicate:
+        books.post([theirs])
+    assert "Duplicate Document Number" in duplicate.value.message
+    assert duplicate.value.field == "id"
+    sandbox.control(
+        "PUT", f"companies/{linked.realm_id}/preferences", json={"BookCloseDate": "2026-11-30"}
+    )
+    with pytest.raises(ValidationConnectorError) as closed:
+        books.post([posting("late", "expense", "Payment", line, counter_account=card)])
+    assert "books are closed" in closed.value.message and closed.value.field == "issueDate"
+    assert [p["PrivateNote"] for p in held(sandbox, linked, "Purchase")] == ["typed by hand"]
+
+
+def held_body(item: Posting, books: LedgerSession) -> dict[str, Any]:
+    """What QuickBooks would hold for ``item`` had someone typed it in."""
+    chart = books._chart()  # type: ignore[attr-defined]
+    return record(item, chart)
 
 
 def test_a_write_whose_answer_was_lost_is_found_not_repeated(
