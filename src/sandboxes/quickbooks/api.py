@@ -7,6 +7,8 @@ The operations are plain functions of a company (``create``, ``update``, ``delet
 from __future__ import annotations
 
 import copy
+import json
+from datetime import date
 from typing import Any
 
 from starlette.requests import Request
@@ -16,7 +18,15 @@ from starlette.routing import Route
 from sandboxes.quickbooks import query as qbo_query
 from sandboxes.quickbooks import rules
 from sandboxes.quickbooks.sandbox import Sandbox
-from sandboxes.quickbooks.state import DELETABLE, ENTITIES, NAME_LISTS, READ_ONLY, Company, Record
+from sandboxes.quickbooks.state import (
+    DELETABLE,
+    ENTITIES,
+    NAME_LISTS,
+    READ_ONLY,
+    TRANSACTIONS,
+    Company,
+    Record,
+)
 from sandboxes.quickbooks.wire import (
     INVALID_REQUEST,
     OBJECT_NOT_FOUND,
@@ -81,6 +91,8 @@ def create(company: Company, entity: str, body: Record) -> Record:
             record.setdefault("FullyQualifiedName", record["Name"])
     if entity == "Account":
         _account_defaults(company, record)
+    if entity in TRANSACTIONS:
+        record.setdefault("TxnDate", date.today().isoformat())  # QuickBooks dates it today
     with company.lock:
         rules.check(company, entity, record)
         return company.store(entity, record, new=True)
@@ -112,6 +124,15 @@ def _current(company: Company, entity: str, body: Record) -> Record:
     return stored
 
 
+def _merged(stored: Record, sent: Record) -> Record:
+    for key, value in sent.items():
+        if isinstance(value, dict) and isinstance(stored.get(key), dict):
+            stored[key] = _merged(stored[key], value)
+        else:
+            stored[key] = value
+    return stored
+
+
 def update(company: Company, entity: str, body: Record) -> Record:
     """A full update replaces the record; ``"sparse": true`` changes only the fields sent."""
     if entity in ("TaxCode", "TaxRate"):
@@ -119,12 +140,16 @@ def update(company: Company, entity: str, body: Record) -> Record:
     with company.lock:
         stored = _current(company, entity, body)
         sent = {k: copy.deepcopy(v) for k, v in body.items() if k not in SERVER_FIELDS}
-        if body.get("sparse") is True or entity in ("CompanyInfo", "Preferences"):
+        if entity in ("CompanyInfo", "Preferences"):
+            record = _merged(copy.deepcopy(stored), sent)  # each group of settings merged
+        elif body.get("sparse") is True:
             record = {**copy.deepcopy(stored), **sent}
         else:
             record = {**sent, **{k: stored[k] for k in ("Id", "SyncToken", "MetaData")}}
         if entity == "Account":
             _account_defaults(company, record)
+        if entity == "Preferences":
+            rules.preferences(stored, record)
         rules.check(company, entity, record)
         return company.store(entity, record, new=False)
 
@@ -136,6 +161,7 @@ def delete(company: Company, entity: str, body: Record) -> Record:
         )
     with company.lock:
         stored = _current(company, entity, body)
+        rules.closed_books(company, stored)
         company.remove(entity, stored["Id"])
     return {"Id": stored["Id"], "status": "Deleted", "domain": "QBO"}
 
@@ -161,8 +187,6 @@ def query(company: Company, text: str, max_results: int) -> dict[str, Any]:
 
 
 async def json_body(request: Request) -> Record:
-    import json
-
     try:
         body = json.loads(await request.body() or b"null")
     except ValueError as error:

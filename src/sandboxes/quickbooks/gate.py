@@ -78,6 +78,22 @@ def request_element(method: str, path: str, content_type: str) -> str | None:
     return ENTITIES.get(last.lower())
 
 
+def wire_problem(method: str, path: str, headers: dict[str, str]) -> str | None:
+    """What QuickBooks would answer in a form the client did not expect, or refuse.
+
+    QuickBooks answers XML unless the request accepts ``application/json`` (the sandbox
+    speaks JSON only), and reads an entity or batch body only as ``application/json``.
+    """
+    last = path.rstrip("/").rsplit("/", 1)[-1].lower()
+    if "/download/" not in path and "application/json" not in headers.get("accept", ""):
+        return "Accept: application/json is missing; QuickBooks would answer XML"
+    content_type = headers.get("content-type", "")
+    json_body = method == "POST" and (last in ENTITIES or last == "batch")
+    if json_body and "application/json" not in content_type:
+        return f"Content-Type is {content_type or 'missing'}; QuickBooks reads application/json"
+    return None
+
+
 class Gate:
     def __init__(self, app: ASGIApp, sandbox: Sandbox) -> None:
         self.app = app
@@ -93,6 +109,11 @@ class Gate:
         body = await _read_body(receive)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+        problem = wire_problem(method, path, headers) if api_call else None
+        if problem is not None:
+            self.sandbox.record_violation("request", method, path, problem)
+            await _send(send, *violation("request", problem))
+            return
         element = request_element(method, path, headers.get("content-type", ""))
         if element is not None:
             error = await asyncio.to_thread(_body_errors, element, body)

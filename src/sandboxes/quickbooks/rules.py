@@ -96,7 +96,7 @@ def check(company: Company, entity: str, record: Record) -> None:
     if entity == "Attachable" or entity not in REQUIRED:
         return
     _references(company, record)
-    _closed_books(company, record)
+    closed_books(company, record)
     _doc_number(company, entity, record)
     _currency(company, entity, record)
     lines = [line for line in record.get("Line", []) if isinstance(line, dict)]
@@ -195,7 +195,7 @@ def _line_references(company: Company, detail: dict[str, Any]) -> None:
         )
 
 
-def _closed_books(company: Company, record: Record) -> None:
+def closed_books(company: Company, record: Record) -> None:
     closed = company.book_close_date
     txn_date = record.get("TxnDate")
     if closed and txn_date and str(txn_date)[:10] <= closed:
@@ -206,6 +206,19 @@ def _closed_books(company: Company, record: Record) -> None:
             f"or change a transaction dated {txn_date}.",
             element="TxnDate",
         )
+
+
+def preferences(stored: Record, record: Record) -> None:
+    """Multi-currency, once on, stays on (QuickBooks cannot turn it off)."""
+    was = stored.get("CurrencyPrefs", {}).get("MultiCurrencyEnabled")
+    now = record.get("CurrencyPrefs", {}).get("MultiCurrencyEnabled")
+    if was and not now:
+        raise business("Multicurrency cannot be turned off once it is on", "MultiCurrencyEnabled")
+    if (
+        record.get("CurrencyPrefs", {}).get("HomeCurrency")
+        != stored["CurrencyPrefs"]["HomeCurrency"]
+    ):
+        raise business("The home currency cannot be changed", "HomeCurrency")
 
 
 def _doc_number(company: Company, entity: str, record: Record) -> None:

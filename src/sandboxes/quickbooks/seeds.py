@@ -42,7 +42,10 @@ def new_company(seed: str, name: str | None = None) -> Company:
     uk = seed == "uk"
     currency = "GBP" if uk else "USD"
     company = Company(realm_id=realm_id, country="GB" if uk else "US")
-    company.currencies = {"GBP": 1.0, "EUR": 0.86, "USD": 0.79} if uk else {"USD": 1.0}
+    # Home-currency value of one unit of each currency the company can turn on.
+    company.currencies = (
+        {"GBP": 1.0, "EUR": 0.86, "USD": 0.79} if uk else {"USD": 1.0, "EUR": 1.08, "GBP": 1.27}
+    )
     info: Record = {
         "CompanyName": name or ("Sandbox Company UK" if uk else "Sandbox Company US"),
         "LegalName": name or ("Sandbox Company UK Ltd" if uk else "Sandbox Company US LLC"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import httpx
@@ -281,3 +281,18 @@ def test_changes_since_an_instant_in_any_offset(api: httpx.Client) -> None:
     assert [p["Id"] for p in found["QueryResponse"]["Purchase"]] == [record["Id"]]
     later = api.get("/query", params={"query": since.format(after.isoformat())}).json()
     assert later["QueryResponse"] == {}
+
+
+def test_closed_books_refuse_deleting_and_a_purchase_without_a_date_is_today(
+    api: httpx.Client, qbo: RunningSandbox, us: Linked
+) -> None:
+    old = api.post("/purchase", json=purchase(TxnDate="2026-01-15")).json()["Purchase"]
+    undated = purchase()
+    del undated["TxnDate"]
+    today = api.post("/purchase", json=undated).json()["Purchase"]
+    assert today["TxnDate"] == date.today().isoformat()
+    qbo.control("PUT", f"companies/{us.realm_id}/preferences", {"BookCloseDate": "2026-06-30"})
+    delete = {"Id": old["Id"], "SyncToken": "0"}
+    refused = api.post("/purchase", params={"operation": "delete"}, json=delete)
+    assert refused.json()["Fault"]["Error"][0]["code"] == "6200"
+    assert api.get(f"/purchase/{old['Id']}").status_code == 200

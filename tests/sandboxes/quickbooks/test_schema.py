@@ -77,3 +77,13 @@ def test_the_entities_served_are_intuits() -> None:
     from sandboxes.quickbooks.state import ENTITIES
 
     assert set(ENTITIES.values()) <= schema.entity_names()
+
+
+def test_a_request_must_ask_for_json_and_send_json(api: httpx.Client, qbo: RunningSandbox) -> None:
+    xml = api.get("/companyinfo/1", headers={"Accept": "application/xml"})
+    assert xml.status_code == 400
+    assert "QuickBooks would answer XML" in xml.json()["Fault"]["Error"][0]["Detail"]
+    form = api.post("/purchase", data={"PaymentType": "Cash"})
+    assert form.status_code == 400
+    assert "QuickBooks reads application/json" in form.json()["Fault"]["Error"][0]["Detail"]
+    assert [v["kind"] for v in qbo.violations()] == ["request", "request"]

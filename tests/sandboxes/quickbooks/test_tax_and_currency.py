@@ -123,3 +123,26 @@ def test_multicurrency_turned_off_refuses_foreign_currency(
     home = uk_api.post("/purchase", json=uk_purchase())
     assert home.status_code == 200
     assert "ExchangeRate" not in home.json()["Purchase"]
+
+
+def test_multicurrency_turned_on_through_preferences_stays_on(api: httpx.Client) -> None:
+    on = {
+        "Id": "1",
+        "SyncToken": "0",
+        "sparse": True,
+        "CurrencyPrefs": {"MultiCurrencyEnabled": True},
+    }
+    answer = api.post("/preferences", json=on)
+    assert answer.status_code == 200, answer.text
+    prefs = answer.json()["Preferences"]["CurrencyPrefs"]
+    assert prefs == {"MultiCurrencyEnabled": True, "HomeCurrency": {"value": "USD"}}
+    euro = {"Name": "Euro Card", "AccountType": "Credit Card", "CurrencyRef": ref("EUR")}
+    account = api.post("/account", json=euro).json()["Account"]
+    spent = api.post(
+        "/purchase", json=purchase(AccountRef=ref(account["Id"]), CurrencyRef=ref("EUR"))
+    )
+    assert spent.status_code == 200, spent.text
+    assert spent.json()["Purchase"]["ExchangeRate"] == 1.08
+    off = {**on, "SyncToken": "1", "CurrencyPrefs": {"MultiCurrencyEnabled": False}}
+    refused = api.post("/preferences", json=off).json()["Fault"]["Error"][0]
+    assert "cannot be turned off" in refused["Detail"]
