@@ -6,7 +6,6 @@ after a lost answer, token refresh and revocation, throttling, receipts."""
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import uuid
 from decimal import Decimal
 from pathlib import Path
@@ -485,9 +484,6 @@ def test_throttling_becomes_a_retriable_error_with_retry_after(
 # -- receipts -----------------------------------------------------------------------------
 
 
-# Sandbox gap: its /upload handler leaves starlette's form (a temporary file) unclosed;
-# collected inside the test so the warning cannot land on another.
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_receipts_attach_once_as_attachables_linked_to_the_entity(
     runtime: Runtime, linked: Linked, sandbox: RunningSandbox, tmp_path: Path
 ) -> None:
@@ -516,7 +512,6 @@ def test_receipts_attach_once_as_attachables_linked_to_the_entity(
     assert "accepts" in refused.value.message
     with pytest.raises(ValidationConnectorError):
         books.attach("never-posted", document)
-    gc.collect()
 
 
 # -- the conformance suite ----------------------------------------------------------------

@@ -6,7 +6,6 @@ adjustment and a receipt, each read back once from the sandbox's state."""
 
 from __future__ import annotations
 
-import gc
 import re
 import uuid
 from collections.abc import Iterator
@@ -92,9 +91,6 @@ def finished(sdk: CodatSyncExpenses, company_id: str, sync_id: str) -> Any:
     )
 
 
-# Sandbox gap: its /upload handler leaves starlette's form (a temporary file) unclosed;
-# collected inside the test so the warning cannot land on another.
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_the_whole_quickbooks_flow_through_codats_sdk(
     sdk: CodatSyncExpenses, sandbox: RunningSandbox, tmp_path: Path
 ) -> None:
@@ -235,4 +231,3 @@ def test_the_whole_quickbooks_flow_through_codats_sdk(
         lambda: sandbox.state(realm_id).get("Attachable"), "the receipt in QuickBooks", timeout=60
     )
     assert attached[0]["AttachableRef"][0]["EntityRef"]["value"] == first["Id"]
-    gc.collect()
