@@ -272,8 +272,6 @@ def _transfer(posting: Posting, chart: Chart) -> dict[str, Any]:
         "FromAccountRef": _account(source.account, chart, 0),
         "ToAccountRef": _account(target.account, chart, 1),
         "Amount": _money(-source.amount),
-        # Intuit's XSD makes this (empty) extension element required on a Transfer alone.
-        "TransferEx": {},
     }
 
 
