@@ -7,7 +7,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -458,73 +458,121 @@ sandboxes = typer.Typer(
 app.add_typer(sandboxes, name="sandbox")
 
 
+Host = Annotated[str, typer.Option(help="Interface to listen on.")]
+AutoApprove = Annotated[bool, typer.Option(help="Skip the consent page.")]
+
+
+def _sandbox_missing(name: str) -> typer.Exit:
+    console.print(
+        f"The {name} sandbox is not installed: it is the `sandboxes` package of the "
+        "expense-sync repository (install the project from source with `make install`)."
+    )
+    return typer.Exit(2)
+
+
+def _serve_sandbox(
+    run: Callable[[list[str]], int],
+    platform: str,
+    settings: dict[str, str],
+    argv: list[str],
+    *,
+    real_limits: bool,
+    auto_approve: bool,
+) -> typer.Exit:
+    """Say how to point expense-sync at a sandbox, then serve it until interrupted."""
+    lines = "".join(f"  EXPENSE_SYNC_{name}={value}\n" for name, value in settings.items())
+    console.print(
+        f"Point expense-sync at it (then link a company to platform {platform}):\n{lines}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    argv += ["--real-limits"] if real_limits else []
+    argv += ["--auto-approve"] if auto_approve else []
+    return typer.Exit(run(argv))
+
+
+# The product never imports a sandbox at module level (it ships without them): each
+# command imports its own, and only these commands may (tests/sandboxes/xero/test_boundary).
 @sandboxes.command("xero")
 def sandbox_xero(
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    host: Host = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8090,
     seed: Annotated[str, typer.Option(help="What a new organisation starts as.")] = "demo",
     real_limits: Annotated[
         bool, typer.Option(help="Xero's limits: 60 calls/min, 5,000/day, 5 at once.")
     ] = False,
-    auto_approve: Annotated[bool, typer.Option(help="Skip the consent page.")] = False,
+    auto_approve: AutoApprove = False,
 ) -> None:
     """Serve a Xero simulator held to Xero's OpenAPI files, and say how to link to it."""
-    # The product never imports a sandbox at module level: it ships without them.
     try:
-        from sandboxes.xero.__main__ import main as run_xero_sandbox
+        from sandboxes.xero.__main__ import main
     except ImportError:
-        console.print(
-            "The Xero sandbox is not installed: it is the `sandboxes` package of the "
-            "expense-sync repository (install the project from source with `make install`)."
-        )
-        raise typer.Exit(2) from None
+        raise _sandbox_missing("Xero") from None
     base = f"http://{host}:{port}"
-    console.print(
-        "Point expense-sync at it (then link a company to platform gbol):\n"
-        "  EXPENSE_SYNC_XERO_CLIENT_ID=sandbox-client-id\n"
-        "  EXPENSE_SYNC_XERO_CLIENT_SECRET=sandbox-client-secret\n"
-        f"  EXPENSE_SYNC_XERO_AUTHORIZE_URL={base}/identity/connect/authorize\n"
-        f"  EXPENSE_SYNC_XERO_IDENTITY_URL={base}\n"
-        f"  EXPENSE_SYNC_XERO_API_URL={base}\n",
-        highlight=False,
-        soft_wrap=True,
-    )
+    settings = {
+        "XERO_CLIENT_ID": "sandbox-client-id",
+        "XERO_CLIENT_SECRET": "sandbox-client-secret",
+        "XERO_AUTHORIZE_URL": f"{base}/identity/connect/authorize",
+        "XERO_IDENTITY_URL": base,
+        "XERO_API_URL": base,
+    }
     argv = ["--host", host, "--port", str(port), "--seed", seed]
-    argv += ["--real-limits"] if real_limits else []
-    argv += ["--auto-approve"] if auto_approve else []
-    raise typer.Exit(run_xero_sandbox(argv))
+    raise _serve_sandbox(
+        main, "gbol", settings, argv, real_limits=real_limits, auto_approve=auto_approve
+    )
+
+
+@sandboxes.command("quickbooks")
+def sandbox_quickbooks(
+    host: Host = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8091,
+    real_limits: Annotated[
+        bool, typer.Option(help="QuickBooks' limits: 500/min, 10 at once, 40 batches/min.")
+    ] = False,
+    auto_approve: AutoApprove = False,
+) -> None:
+    """Serve a QuickBooks Online simulator held to Intuit's XSDs (a US and a UK company)."""
+    try:
+        from sandboxes.quickbooks.__main__ import main
+    except ImportError:
+        raise _sandbox_missing("QuickBooks") from None
+    base = f"http://{host}:{port}"
+    settings = {
+        "QUICKBOOKS_CLIENT_ID": "sandbox-client-id",
+        "QUICKBOOKS_CLIENT_SECRET": "sandbox-client-secret",
+        "QUICKBOOKS_AUTHORIZE_URL": f"{base}/connect/oauth2",
+        "QUICKBOOKS_TOKEN_URL": f"{base}/oauth2/v1/tokens/bearer",
+        "QUICKBOOKS_API_URL": base,
+    }
+    argv = ["--host", host, "--port", str(port)]
+    raise _serve_sandbox(
+        main, "qhyg", settings, argv, real_limits=real_limits, auto_approve=auto_approve
+    )
 
 
 @sandboxes.command("business-central")
 def sandbox_business_central(
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8091,
+    host: Host = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8092,
     real_limits: Annotated[
         bool, typer.Option(help="BC's limits: 6,000 per 5 min, 5 at once (95 more queue).")
     ] = False,
-    auto_approve: Annotated[bool, typer.Option(help="Skip the consent page.")] = False,
+    auto_approve: AutoApprove = False,
 ) -> None:
     """Serve a Business Central simulator held to Microsoft's API v2.0 pages, and say
     how to link to it."""
     try:
-        from sandboxes.business_central.__main__ import main as run_bc_sandbox
+        from sandboxes.business_central.__main__ import main
     except ImportError:
-        console.print(
-            "The Business Central sandbox is not installed: it is the `sandboxes` package of "
-            "the expense-sync repository (install the project from source with `make install`)."
-        )
-        raise typer.Exit(2) from None
+        raise _sandbox_missing("Business Central") from None
     base = f"http://{host}:{port}"
-    console.print(
-        "Point expense-sync at it (then link a company to platform trji):\n"
-        "  EXPENSE_SYNC_BUSINESS_CENTRAL_CLIENT_ID=sandbox-client-id\n"
-        "  EXPENSE_SYNC_BUSINESS_CENTRAL_CLIENT_SECRET=sandbox-client-secret\n"
-        f"  EXPENSE_SYNC_BUSINESS_CENTRAL_LOGIN_URL={base}/sandbox-tenant\n"
-        f"  EXPENSE_SYNC_BUSINESS_CENTRAL_API_URL={base}\n",
-        highlight=False,
-        soft_wrap=True,
-    )
+    settings = {
+        "BUSINESS_CENTRAL_CLIENT_ID": "sandbox-client-id",
+        "BUSINESS_CENTRAL_CLIENT_SECRET": "sandbox-client-secret",
+        "BUSINESS_CENTRAL_LOGIN_URL": f"{base}/sandbox-tenant",
+        "BUSINESS_CENTRAL_API_URL": base,
+    }
     argv = ["--host", host, "--port", str(port)]
-    argv += ["--real-limits"] if real_limits else []
-    argv += ["--auto-approve"] if auto_approve else []
-    raise typer.Exit(run_bc_sandbox(argv))
+    raise _serve_sandbox(
+        main, "trji", settings, argv, real_limits=real_limits, auto_approve=auto_approve
+    )

@@ -47,6 +47,13 @@
   (``https://api.businesscentral.dynamics.com``: ``/admin/...`` for environments,
   ``/v2.0/{environment}/api/v2.0``): point them at ``expense-sync sandbox
   business-central`` to try Business Central without an account.
+- ``QUICKBOOKS_CLIENT_ID``, ``QUICKBOOKS_CLIENT_SECRET``: the Intuit app
+  (developer.intuit.com) customers grant access to; QuickBooks Online cannot be linked
+  without them. ``QUICKBOOKS_AUTHORIZE_URL`` (Intuit's consent page),
+  ``QUICKBOOKS_TOKEN_URL`` (token and refresh), ``QUICKBOOKS_API_URL``
+  (``https://quickbooks.api.intuit.com``, or ``https://sandbox-quickbooks.api.intuit.com``
+  for Intuit's developer sandboxes): point them at ``expense-sync sandbox quickbooks``
+  to try QuickBooks without an account.
 """
 
 from __future__ import annotations
@@ -88,6 +95,11 @@ class Settings(BaseSettings):
     business_central_client_secret: str = ""
     business_central_login_url: str = "https://login.microsoftonline.com/organizations"
     business_central_api_url: str = "https://api.businesscentral.dynamics.com"
+    quickbooks_client_id: str = ""
+    quickbooks_client_secret: str = ""
+    quickbooks_authorize_url: str = "https://appcenter.intuit.com/connect/oauth2"
+    quickbooks_token_url: str = "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer"
+    quickbooks_api_url: str = "https://quickbooks.api.intuit.com"
 
     @cached_property
     def secret_key_bytes(self) -> bytes:

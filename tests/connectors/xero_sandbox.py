@@ -67,16 +67,23 @@ def local(url: str) -> str:
     return "/" + url.split("://", 1)[1].split("/", 1)[1]
 
 
-def start_consent(api: TestClient, tenant: Tenant, name: str) -> tuple[str, str, str]:
+def start_consent(
+    api: TestClient,
+    tenant: Tenant,
+    name: str,
+    *,
+    platform: str = "gbol",
+    button: str = "Connect Xero",
+) -> tuple[str, str, str]:
     """Our link page up to the platform's consent URL: (company, connection, consent)."""
     company = api.post("/companies", json={"name": name}, headers=tenant.headers).json()
     connection = api.post(
         f"/companies/{company['id']}/connections",
-        json={"platformKey": "gbol"},
+        json={"platformKey": platform},
         headers=tenant.headers,
     ).json()
     page = api.get(local(connection["linkUrl"]))
-    assert page.status_code == 200 and "Connect Xero" in page.text, page.text
+    assert page.status_code == 200 and button in page.text, page.text
     action = re.search(r'action="([^"]*consent[^"]*)"', page.text)
     assert action is not None, page.text
     started = api.post(action.group(1).replace("&amp;", "&"), follow_redirects=False)

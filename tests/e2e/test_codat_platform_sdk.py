@@ -44,11 +44,13 @@ def test_integrations_list_and_get(platform: CodatPlatform) -> None:
     keys = {i.key for i in listed.results or []}
     assert keys == {"bean", "tryt", "gbol", "qhyg", "akxx", "trji", "fbrh", "pqsw"}
     enabled = platform.integrations.list(request={"query": "enabled=true"})
-    assert [i.key for i in enabled.results or []] == ["bean", "tryt", "gbol", "trji"]
+    assert [i.key for i in enabled.results or []] == ["bean", "tryt", "gbol", "qhyg", "trji"]
     xero = platform.integrations.get(request={"platform_key": "gbol"})
     assert xero.name == "Xero" and xero.enabled is True
     quickbooks = platform.integrations.get(request={"platform_key": "qhyg"})
-    assert quickbooks.enabled is False
+    assert quickbooks.enabled is True
+    netsuite = platform.integrations.get(request={"platform_key": "akxx"})
+    assert netsuite.enabled is False
     with pytest.raises(ErrorMessage) as missing:
         platform.integrations.get(request={"platform_key": "nope"})
     assert missing.value.data.status_code == 404

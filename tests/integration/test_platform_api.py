@@ -25,8 +25,10 @@ def test_integrations_list_every_platform_with_its_manifest(
     assert by_key["bean"]["enabled"] is True
     assert by_key["gbol"]["enabled"] is True
     assert by_key["gbol"]["manifest"]["authKind"] == "OAuth2"
-    assert by_key["qhyg"]["enabled"] is False
-    assert "cannot be linked" in by_key["qhyg"]["manifest"]["availabilityNote"]
+    assert by_key["qhyg"]["enabled"] is True
+    assert by_key["qhyg"]["manifest"]["batchSize"] == 30
+    assert by_key["akxx"]["enabled"] is False
+    assert "cannot be linked" in by_key["akxx"]["manifest"]["availabilityNote"]
     manifest = by_key["bean"]["manifest"]
     assert manifest["authKind"] == "LedgerFile"
     assert manifest["linkFields"][0]["name"] == "ledgerPath"
@@ -39,7 +41,7 @@ def test_integrations_list_every_platform_with_its_manifest(
 
 def test_integrations_query_and_get(api: TestClient, tenant: Tenant) -> None:
     enabled = api.get("/integrations", params={"query": "enabled=true"}, headers=tenant.headers)
-    assert {i["key"] for i in enabled.json()["results"]} == {"bean", "tryt", "gbol", "trji"}
+    assert {i["key"] for i in enabled.json()["results"]} == {"bean", "tryt", "gbol", "qhyg", "trji"}
     named = api.get(
         "/integrations",
         params={"query": "name~quickbooks", "orderBy": "-name"},

@@ -25,6 +25,7 @@ from expense_sync.connectors.business_central import (
     BUSINESS_CENTRAL_MANIFEST,
     BusinessCentralConnector,
 )
+from expense_sync.connectors.quickbooks import QUICKBOOKS_MANIFEST, QuickBooksConnector
 from expense_sync.connectors.tryton import TRYTON_MANIFEST, TrytonConnector
 from expense_sync.connectors.xero import XERO_MANIFEST, XeroConnector
 from expense_sync.domain.connections import SourceType
@@ -65,16 +66,7 @@ MANIFESTS: tuple[PlatformManifest, ...] = (
     BEANCOUNT_MANIFEST,
     TRYTON_MANIFEST,
     XERO_MANIFEST,
-    _cloud(
-        "qhyg",
-        "QuickBooks Online",
-        "QB",
-        AuthKind.OAUTH2,
-        30,
-        RateLimit(500, 60),
-        100,
-        tested_against="Intuit's official QuickBooks Online XSDs (no connector yet)",
-    ),
+    QUICKBOOKS_MANIFEST,
     _cloud("akxx", "Oracle NetSuite", "NS", AuthKind.OAUTH2, 25, RateLimit(100, 60), 100),
     BUSINESS_CENTRAL_MANIFEST,
     _cloud("fbrh", "FreeAgent", "FA", AuthKind.OAUTH2, 1, RateLimit(120, 60), 5),
@@ -111,6 +103,7 @@ _CONNECTORS: dict[str, Connector] = {
     "tryt": TrytonConnector(),
     "gbol": XeroConnector(),
     "trji": BusinessCentralConnector(),
+    "qhyg": QuickBooksConnector(),
 }
 _BY_KEY = {m.key: m for m in (*MANIFESTS, PARTNER_EXPENSE_MANIFEST)}
 

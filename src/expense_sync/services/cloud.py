@@ -26,6 +26,7 @@ XERO_SCOPES = (
 
 # Microsoft identity: the Business Central API's default scope, and a refresh token.
 BUSINESS_CENTRAL_SCOPES = ("https://api.businesscentral.dynamics.com/.default", "offline_access")
+QUICKBOOKS_SCOPES = ("com.intuit.quickbooks.accounting",)
 
 
 def oauth_app(settings: Settings, platform_key: str) -> OAuthApp | None:
@@ -49,6 +50,15 @@ def oauth_app(settings: Settings, platform_key: str) -> OAuthApp | None:
             token_url=f"{login}/oauth2/v2.0/token",
             api_url=settings.business_central_api_url.rstrip("/"),
             scopes=BUSINESS_CENTRAL_SCOPES,
+        )
+    if platform_key == "qhyg":
+        return OAuthApp(
+            client_id=settings.quickbooks_client_id,
+            client_secret=settings.quickbooks_client_secret,
+            authorize_url=settings.quickbooks_authorize_url,
+            token_url=settings.quickbooks_token_url,
+            api_url=settings.quickbooks_api_url.rstrip("/"),
+            scopes=QUICKBOOKS_SCOPES,
         )
     return None
 

@@ -94,13 +94,18 @@ def claim_state(session: Session, settings: Settings, state: str) -> Consent:
     return Consent(connection, verifier, row.redirect_uri)
 
 
-def finish_consent(session: Session, settings: Settings, consent: Consent, code: str) -> Connection:
-    """Exchange the platform's ``code`` and link the connection."""
+def finish_consent(
+    session: Session, settings: Settings, consent: Consent, code: str, *, realm_id: str = ""
+) -> Connection:
+    """Exchange the platform's ``code`` and link the connection; ``realm_id`` is the
+    company a QuickBooks consent granted (its callback's ``realmId``)."""
     fields = {
         "code": code,
         "code_verifier": consent.code_verifier,
         "redirect_uri": consent.redirect_uri,
     }
+    if realm_id:
+        fields["realmId"] = realm_id
     return connections.authorize_connection(session, settings, consent.connection, fields)
 
 

@@ -60,9 +60,11 @@ def oauth_callback(
     code: Annotated[str, Query(max_length=2000)] = "",
     error: Annotated[str, Query(max_length=200)] = "",
     error_description: Annotated[str, Query(max_length=1000)] = "",
+    realm_id: Annotated[str, Query(alias="realmId", max_length=100)] = "",
 ) -> Response:
     """Where the platform sends the customer back after its consent page. Declared
-    before the connection routes, whose path it would otherwise match."""
+    before the connection routes, whose path it would otherwise match. QuickBooks adds
+    the company it granted (``realmId``), which its connector keeps."""
     try:
         consent = oauth_links.claim_state(uow.session, runtime.settings, state)
     except oauth_links.StateRefused as refused:
@@ -83,7 +85,7 @@ def oauth_callback(
             request, connection, {}, message + "Choose Connect to try again.", 400, token
         )
     try:
-        oauth_links.finish_consent(uow.session, runtime.settings, consent, code)
+        oauth_links.finish_consent(uow.session, runtime.settings, consent, code, realm_id=realm_id)
     except (InvalidRequest, Conflict, ConnectorError) as failure:
         uow.session.rollback()
         refreshed = uow.session.get(Connection, connection.id)

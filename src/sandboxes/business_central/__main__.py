@@ -1,4 +1,4 @@
-"""``python -m sandboxes.business_central --port 8091 [--real-limits] [--auto-approve]``."""
+"""``python -m sandboxes.business_central --port 8092 [--real-limits] [--auto-approve]``."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m sandboxes.business_central", description=__doc__
     )
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8091)
+    parser.add_argument("--port", type=int, default=8092)
     parser.add_argument("--client-id", default=SandboxConfig.client_id)
     parser.add_argument("--client-secret", default=SandboxConfig.client_secret)
     parser.add_argument("--auto-approve", action="store_true", help="skip the consent page")

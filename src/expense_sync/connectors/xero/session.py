@@ -15,9 +15,7 @@ without calling Xero again. A found posting of a later revision is updated in pl
 from __future__ import annotations
 
 import hashlib
-import mimetypes
 import uuid
-from pathlib import Path
 from typing import Any
 
 from expense_sync.connectors.base import (
@@ -28,7 +26,7 @@ from expense_sync.connectors.base import (
     Record,
     ValidationConnectorError,
 )
-from expense_sync.connectors.base.cloud import checked_content_type
+from expense_sync.connectors.base.cloud import attachment_name, checked_content_type
 from expense_sync.connectors.xero import reading, writing
 from expense_sync.connectors.xero.api import ID_FIELD, XeroApi, problems_of
 from expense_sync.connectors.xero.incremental import CHANGED_SINCE, INCREMENTAL
@@ -36,14 +34,6 @@ from expense_sync.connectors.xero.posting import Chart, collection_of, record
 
 CONTACT_NAME = {"suppliers": "supplierName", "customers": "customerName"}
 ATTACHABLE = ("BankTransactions", "Invoices")  # Codat: none on transfers and adjustments
-
-
-def attachment_name(document: Document, content_type: str) -> str:
-    """``<document id>-<file name>`` (so a second attach finds the first), ending in the
-    extension of the type the bytes really have, from which Xero reads the type."""
-    stem = Path(document.file_name).stem[:150] or "receipt"
-    extension = mimetypes.guess_extension(content_type) or Path(document.file_name).suffix
-    return f"{document.id}-{stem}{extension}"
 
 
 class XeroSession:

@@ -16,7 +16,7 @@ from expense_sync.connectors.base.cloud.app import CloudAccess, OAuthApp
 from expense_sync.connectors.base.cloud.classify import classify
 from expense_sync.connectors.base.cloud.http import CloudClient, PlatformHttp
 from expense_sync.connectors.base.cloud.limits import Limits, Observed, RateLimiter
-from expense_sync.connectors.base.cloud.receipts import checked_content_type
+from expense_sync.connectors.base.cloud.receipts import attachment_name, checked_content_type
 from expense_sync.connectors.base.cloud.tokens import StoredTokens, Tokens, TokenStore
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "StoredTokens",
     "TokenStore",
     "Tokens",
+    "attachment_name",
     "checked_content_type",
     "classify",
 ]

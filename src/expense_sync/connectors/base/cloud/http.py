@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -37,6 +38,18 @@ class PlatformHttp:
     headers: Mapping[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class _Body:
+    """One request's parts, sent again as they are after a refresh."""
+
+    params: Mapping[str, Any] | None
+    json: Any
+    content: bytes | None
+    headers: Mapping[str, str] | None
+    files: Mapping[str, Any] | None
+    bucket: str | None
+
+
 _POOLS: dict[str, httpx.Client] = {}
 _POOLS_LOCK = threading.Lock()
 
@@ -61,11 +74,16 @@ class CloudClient:
         limits: Limits,
         headers: Mapping[str, str] | None = None,
         refresh: Callable[[Tokens], Tokens] | None = None,
+        buckets: Mapping[str, Limits] | None = None,
     ) -> None:
+        """``buckets`` are the platform's narrower limits inside the tenant's (QuickBooks:
+        40 batch calls a minute within its 500): a request naming one takes a slot of
+        both, in the shared scope ``<scope>/<bucket>``."""
         self._access = access
         self._platform = platform
         self._scope = scope
         self._limits = limits
+        self._buckets = dict(buckets or {})
         self._refresh = refresh or (lambda tokens: oauth.refresh(access.app, tokens))
         self._http = _pooled(base_url)
         self._headers = {**platform.headers, **(headers or {})}
@@ -81,14 +99,18 @@ class CloudClient:
         json: Any = None,
         content: bytes | None = None,
         headers: Mapping[str, str] | None = None,
+        files: Mapping[str, Any] | None = None,
+        bucket: str | None = None,
     ) -> httpx.Response:
         """Send one request; return the answer if it is a success (2xx, or 304 to a
-        conditional read), else raise its classified ``ConnectorError``."""
+        conditional read), else raise its classified ``ConnectorError``. ``files`` is a
+        multipart body (httpx's ``files``); ``bucket`` one of the client's ``buckets``."""
+        body = _Body(params, json, content, headers, files, bucket)
         stored = self._fresh_tokens()
-        response = self._send(method, path, stored, params, json, content, headers)
+        response = self._send(method, path, stored, body)
         if response.status_code == 401:  # revoked early, or rotated by another worker
             stored = self._rotate(stored)
-            response = self._send(method, path, stored, params, json, content, headers)
+            response = self._send(method, path, stored, body)
             if response.status_code == 401:
                 error = classify(response, self._platform.read_problem, self._platform.name)
                 self._access.tokens.deauthorize(error.message)
@@ -102,23 +124,27 @@ class CloudClient:
         method: str,
         path: str,
         stored: StoredTokens,
-        params: Mapping[str, Any] | None,
-        json: Any,
-        content: bytes | None,
-        headers: Mapping[str, str] | None,
+        body: _Body,
     ) -> httpx.Response:
-        with self._access.limiter.slot(self._scope, self._limits):
+        with ExitStack() as slots:
+            slots.enter_context(self._access.limiter.slot(self._scope, self._limits))
+            if body.bucket is not None:
+                limits = self._buckets[body.bucket]
+                slots.enter_context(
+                    self._access.limiter.slot(f"{self._scope}/{body.bucket}", limits)
+                )
             self.calls += 1
             try:
                 response = self._http.request(
                     method,
                     path,
-                    params=params,
-                    json=json,
-                    content=content,
+                    params=body.params,
+                    json=body.json,
+                    content=body.content,
+                    files=body.files,
                     headers={
                         **self._headers,
-                        **(headers or {}),
+                        **(body.headers or {}),
                         "Authorization": f"Bearer {stored.tokens.access_token}",
                     },
                 )

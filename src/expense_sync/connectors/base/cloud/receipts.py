@@ -8,6 +8,9 @@ limit, so the client knows what to fix.
 
 from __future__ import annotations
 
+import mimetypes
+from pathlib import Path
+
 import filetype
 
 from expense_sync.connectors.base.errors import ValidationConnectorError
@@ -39,3 +42,11 @@ def checked_content_type(document: Document, limits: AttachmentLimits, platform:
             field="attachment",
         )
     return real
+
+
+def attachment_name(document: Document, content_type: str) -> str:
+    """``<document id>-<file name>`` (so a second attach finds the first by name), ending
+    in the extension of the type the bytes really have (Xero reads the type from it)."""
+    stem = Path(document.file_name).stem[:150] or "receipt"
+    extension = mimetypes.guess_extension(content_type) or Path(document.file_name).suffix
+    return f"{document.id}-{stem}{extension}"
