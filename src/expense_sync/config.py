@@ -27,6 +27,12 @@
   (``https://api.xero.com``: ``/connections``, ``/api.xro/2.0``): where Xero answers;
   point them at ``expense-sync sandbox xero`` (or a recording proxy) to try Xero without
   an account. An empty authorize URL means ``<identity url>/connect/authorize``.
+- ``FREEAGENT_CLIENT_ID``, ``FREEAGENT_CLIENT_SECRET``: the FreeAgent app
+  (dev.freeagent.com); ``FREEAGENT_API_URL`` (``https://api.freeagent.com``; FreeAgent's
+  own sandbox is ``https://api.sandbox.freeagent.com``): where FreeAgent answers, its
+  approval page (``/v2/approve_app``) and token endpoint (``/v2/token_endpoint``)
+  included; point it at ``expense-sync sandbox freeagent`` to try FreeAgent without an
+  account.
 """
 
 from __future__ import annotations
@@ -60,6 +66,9 @@ class Settings(BaseSettings):
     xero_authorize_url: str = "https://login.xero.com/identity/connect/authorize"
     xero_identity_url: str = "https://identity.xero.com"
     xero_api_url: str = "https://api.xero.com"
+    freeagent_client_id: str = ""
+    freeagent_client_secret: str = ""
+    freeagent_api_url: str = "https://api.freeagent.com"
 
     @cached_property
     def secret_key_bytes(self) -> bytes:

@@ -21,6 +21,7 @@ from expense_sync.connectors.base import (
 )
 from expense_sync.connectors.beancount import BeancountConnector
 from expense_sync.connectors.beancount.connector import BEANCOUNT_MANIFEST
+from expense_sync.connectors.freeagent import FREEAGENT_MANIFEST, FreeAgentConnector
 from expense_sync.connectors.tryton import TRYTON_MANIFEST, TrytonConnector
 from expense_sync.connectors.xero import XERO_MANIFEST, XeroConnector
 from expense_sync.domain.connections import SourceType
@@ -81,7 +82,7 @@ MANIFESTS: tuple[PlatformManifest, ...] = (
         RateLimit(600, 60),
         350,
     ),
-    _cloud("fbrh", "FreeAgent", "FA", AuthKind.OAUTH2, 1, RateLimit(120, 60), 5),
+    FREEAGENT_MANIFEST,
     _cloud(
         "pqsw",
         "QuickBooks Desktop",
@@ -114,6 +115,7 @@ _CONNECTORS: dict[str, Connector] = {
     "bean": BeancountConnector(),
     "tryt": TrytonConnector(),
     "gbol": XeroConnector(),
+    "fbrh": FreeAgentConnector(),
 }
 _BY_KEY = {m.key: m for m in (*MANIFESTS, PARTNER_EXPENSE_MANIFEST)}
 
