@@ -33,6 +33,10 @@ app = typer.Typer(
 )
 api_keys = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 app.add_typer(api_keys, name="api-keys")
+sandbox = typer.Typer(
+    help="Serve a platform's sandbox on this machine (no account needed).", no_args_is_help=True
+)
+app.add_typer(sandbox, name="sandbox")
 console = Console(stderr=True)
 
 DataDir = Annotated[
@@ -167,6 +171,43 @@ def worker(
         finally:
             executor.stop()
     console.print("Stopped.")
+
+
+Host = Annotated[str, typer.Option(help="Address to listen on.")]
+AutoApprove = Annotated[bool, typer.Option(help="Skip the platform's consent page.")]
+RealLimits = Annotated[bool, typer.Option(help="Enforce the platform's real rate limits.")]
+
+
+@sandbox.command("xero")
+def sandbox_xero(
+    host: Host = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8090,
+    auto_approve: AutoApprove = False,
+    real_limits: RealLimits = False,
+) -> None:
+    """The Xero sandbox (``sandboxes.xero``), held to Xero's OpenAPI files."""
+    from sandboxes.xero.__main__ import main as serve_xero
+
+    serve_xero(_sandbox_args(host, port, auto_approve, real_limits))
+
+
+@sandbox.command("freeagent")
+def sandbox_freeagent(
+    host: Host = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8091,
+    auto_approve: AutoApprove = False,
+    real_limits: RealLimits = False,
+) -> None:
+    """The FreeAgent sandbox (``sandboxes.freeagent``), held to schemas built from
+    FreeAgent's Postman collection; prints the settings to point expense-sync at it."""
+    from sandboxes.freeagent.__main__ import main as serve_freeagent
+
+    serve_freeagent(_sandbox_args(host, port, auto_approve, real_limits))
+
+
+def _sandbox_args(host: str, port: int, auto_approve: bool, real_limits: bool) -> list[str]:
+    args = ["--host", host, "--port", str(port)]
+    return args + ["--auto-approve"] * auto_approve + ["--real-limits"] * real_limits
 
 
 @app.command()
