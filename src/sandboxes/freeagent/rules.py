@@ -2,6 +2,7 @@
 
 - an explanation names its bank account (or a bank transaction) that exists, and exactly
   one of: a category (one per explanation), a bank account to transfer to, a bill paid;
+- nothing is dated before the company's start date;
 - its category exists and is not a bank account's; its gross value is not zero and,
   on an existing bank transaction, does not exceed what is left unexplained;
 - bills: a contact that exists, a reference not used before, categories that exist;
@@ -117,6 +118,7 @@ def explanation(books: Books, fields: Record, config: SandboxConfig, old: Record
         raise Refused(f"Bank account {merged.get('bank_account') or '(none)'} does not exist")
     if not merged.get("dated_on"):
         raise Refused("Dated on can't be blank")
+    started(books, merged["dated_on"])
     if merged.get("gross_value") is None:
         raise Refused("Gross value can't be blank")
     gross = money(merged["gross_value"], "Gross value")
@@ -258,6 +260,13 @@ def settle(books: Books, transaction: Record) -> None:
     transaction["updated_at"] = now()
 
 
+def started(books: Books, dated_on: str) -> None:
+    """FreeAgent keeps nothing dated before the company's start date."""
+    start = str(books.company["company_start_date"])
+    if dated_on < start:
+        raise Refused(f"Dated on can't be before the company's start date ({start})")
+
+
 def contact(fields: Record) -> None:
     named = fields.get("organisation_name") or (
         fields.get("first_name") and fields.get("last_name")
@@ -281,6 +290,11 @@ def bill(books: Books, fields: Record, config: SandboxConfig, old: Record | None
         problems.append(f"Reference {merged['reference']} has already been taken")
     if not merged.get("dated_on"):
         problems.append("Dated on can't be blank")
+    elif merged["dated_on"] < str(books.company["company_start_date"]):
+        problems.append(
+            f"Dated on can't be before the company's start date "
+            f"({books.company['company_start_date']})"
+        )
     items = fields.get("bill_items")
     if items is None and fields.get("category"):
         items = [

@@ -167,6 +167,8 @@ def test_explanation_rules(freeagent: RunningSandbox, api: httpx.Client) -> None
     assert no_bank.status_code == 422 and "Bank account" in message(no_bank)
     zero = explain(api, **{**base, "gross_value": "0"}, category=travel)
     assert zero.status_code == 422
+    early = explain(api, **{**base, "dated_on": "2019-01-01"}, category=travel)
+    assert early.status_code == 422 and "start date (2020-04-01)" in message(early)
     made = explain(api, **base, category=travel, description="[k] Taxi")
     assert made.status_code == 201
     record = made.json()["bank_transaction_explanation"]
