@@ -75,11 +75,12 @@ class FreeAgentBooks:
 
     def finished(self, sync_id: str) -> dict[str, Any]:
         path = f"{BASE}/syncs/{sync_id}/status"
-        status: dict[str, Any] = wait_for(
-            lambda: (s := self.get(path))["syncStatusCode"] not in (1000, 1010) and s,
-            f"sync {sync_id}",
-        )
-        return status
+
+        def done() -> dict[str, Any] | None:
+            status: dict[str, Any] = self.get(path)
+            return status if status["syncStatusCode"] not in (1000, 1010) else None
+
+        return wait_for(done, f"sync {sync_id}")
 
     def outcomes(self, sync_id: str) -> dict[str, dict[str, Any]]:
         listed = self.get(f"{BASE}/syncs/{sync_id}/transactions", pageSize=100)

@@ -254,8 +254,8 @@ def test_bills_and_journal_sets(freeagent: RunningSandbox, api: httpx.Client) ->
     single = {
         "contact": jane,
         "reference": "B2",
-        "dated_on": "2015-10-17",
-        "due_on": "2015-11-17",
+        "dated_on": "2025-10-17",
+        "due_on": "2025-11-17",
         "category": category(freeagent, "285"),
         "total_value": "300",
         "sale_tax_rate": "20",
