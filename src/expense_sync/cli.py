@@ -33,10 +33,6 @@ app = typer.Typer(
 )
 api_keys = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 app.add_typer(api_keys, name="api-keys")
-sandbox = typer.Typer(
-    help="Serve a platform's sandbox on this machine (no account needed).", no_args_is_help=True
-)
-app.add_typer(sandbox, name="sandbox")
 console = Console(stderr=True)
 
 DataDir = Annotated[
@@ -173,43 +169,6 @@ def worker(
     console.print("Stopped.")
 
 
-Host = Annotated[str, typer.Option(help="Address to listen on.")]
-AutoApprove = Annotated[bool, typer.Option(help="Skip the platform's consent page.")]
-RealLimits = Annotated[bool, typer.Option(help="Enforce the platform's real rate limits.")]
-
-
-@sandbox.command("xero")
-def sandbox_xero(
-    host: Host = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8090,
-    auto_approve: AutoApprove = False,
-    real_limits: RealLimits = False,
-) -> None:
-    """The Xero sandbox (``sandboxes.xero``), held to Xero's OpenAPI files."""
-    from sandboxes.xero.__main__ import main as serve_xero
-
-    serve_xero(_sandbox_args(host, port, auto_approve, real_limits))
-
-
-@sandbox.command("freeagent")
-def sandbox_freeagent(
-    host: Host = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8091,
-    auto_approve: AutoApprove = False,
-    real_limits: RealLimits = False,
-) -> None:
-    """The FreeAgent sandbox (``sandboxes.freeagent``), held to schemas built from
-    FreeAgent's Postman collection; prints the settings to point expense-sync at it."""
-    from sandboxes.freeagent.__main__ import main as serve_freeagent
-
-    serve_freeagent(_sandbox_args(host, port, auto_approve, real_limits))
-
-
-def _sandbox_args(host: str, port: int, auto_approve: bool, real_limits: bool) -> list[str]:
-    args = ["--host", host, "--port", str(port)]
-    return args + ["--auto-approve"] * auto_approve + ["--real-limits"] * real_limits
-
-
 @app.command()
 def demo(
     url: Annotated[
@@ -336,3 +295,72 @@ def _safe_url(settings: Settings) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(settings.resolved_database_url).render_as_string(hide_password=True)
+
+
+sandboxes = typer.Typer(
+    help="Simulators of accounting platforms, to try a connector with no account there.",
+    no_args_is_help=True,
+)
+app.add_typer(sandboxes, name="sandbox")
+
+
+@sandboxes.command("xero")
+def sandbox_xero(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8090,
+    seed: Annotated[str, typer.Option(help="What a new organisation starts as.")] = "demo",
+    real_limits: Annotated[
+        bool, typer.Option(help="Xero's limits: 60 calls/min, 5,000/day, 5 at once.")
+    ] = False,
+    auto_approve: Annotated[bool, typer.Option(help="Skip the consent page.")] = False,
+) -> None:
+    """Serve a Xero simulator held to Xero's OpenAPI files, and say how to link to it."""
+    # The product never imports a sandbox at module level: it ships without them.
+    try:
+        from sandboxes.xero.__main__ import main as run_xero_sandbox
+    except ImportError:
+        console.print(
+            "The Xero sandbox is not installed: it is the `sandboxes` package of the "
+            "expense-sync repository (install the project from source with `make install`)."
+        )
+        raise typer.Exit(2) from None
+    base = f"http://{host}:{port}"
+    console.print(
+        "Point expense-sync at it (then link a company to platform gbol):\n"
+        "  EXPENSE_SYNC_XERO_CLIENT_ID=sandbox-client-id\n"
+        "  EXPENSE_SYNC_XERO_CLIENT_SECRET=sandbox-client-secret\n"
+        f"  EXPENSE_SYNC_XERO_AUTHORIZE_URL={base}/identity/connect/authorize\n"
+        f"  EXPENSE_SYNC_XERO_IDENTITY_URL={base}\n"
+        f"  EXPENSE_SYNC_XERO_API_URL={base}\n",
+        highlight=False,
+        soft_wrap=True,
+    )
+    argv = ["--host", host, "--port", str(port), "--seed", seed]
+    argv += ["--real-limits"] if real_limits else []
+    argv += ["--auto-approve"] if auto_approve else []
+    raise typer.Exit(run_xero_sandbox(argv))
+
+
+@sandboxes.command("freeagent")
+def sandbox_freeagent(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8091,
+    real_limits: Annotated[
+        bool, typer.Option(help="FreeAgent's limits: 120 calls/min, 3,600/hour.")
+    ] = False,
+    auto_approve: Annotated[bool, typer.Option(help="Skip the approval page.")] = False,
+) -> None:
+    """Serve a FreeAgent simulator held to schemas built from FreeAgent's Postman
+    collection, and say how to link to it."""
+    try:
+        from sandboxes.freeagent.__main__ import main as run_freeagent_sandbox
+    except ImportError:
+        console.print(
+            "The FreeAgent sandbox is not installed: it is the `sandboxes` package of the "
+            "expense-sync repository (install the project from source with `make install`)."
+        )
+        raise typer.Exit(2) from None
+    argv = ["--host", host, "--port", str(port)]
+    argv += ["--real-limits"] if real_limits else []
+    argv += ["--auto-approve"] if auto_approve else []
+    raise typer.Exit(run_freeagent_sandbox(argv))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -417,3 +418,39 @@ class TestXeroConformance(ConnectorConformance):
             "bankAccounts",
             lambda unique: {**sample(unique), "accountNumber": f"4{unique[:5]}"},
         )
+
+
+def test_contacts_are_read_again_only_as_far_as_they_changed(
+    runtime: Runtime, linked: Linked, sandbox: RunningSandbox
+) -> None:
+    organisation = sandbox.sandbox.tenant(linked.tenant_id)
+    assert organisation is not None
+    for contact in organisation.contacts:  # seeded a day ago, as a real organisation's
+        organisation.contacts._modified[contact["ContactID"]] = datetime(2020, 1, 1, tzinfo=UTC)
+    first = {s["supplierName"] for s in books_of(runtime, linked.connection_id).read("suppliers")}
+    quiet = organisation.contacts.find(Name="City Taxis")
+    assert quiet is not None
+    quiet["Name"] = "Changed Without A Stamp"  # without Xero's stamp: only a full read sees it
+    books = books_of(runtime, linked.connection_id)
+    books.create("suppliers", [{"supplierName": "Stamped Supplier"}], key="s1")
+    again = {s["supplierName"] for s in books_of(runtime, linked.connection_id).read("suppliers")}
+    assert again == first | {"Stamped Supplier"}  # the change Xero stamped, and only it
+
+
+def test_an_outage_is_retriable_and_writes_nothing(
+    runtime: Runtime, linked: Linked, sandbox: RunningSandbox
+) -> None:
+    books = books_of(runtime, linked.connection_id)
+    account = ids(books, "chartOfAccounts", "nominalCode")
+    payment = posting("down", "expense", "Payment", [PostingLine(account["429"], Decimal(3))],
+                      counter_account=account["092"])  # fmt: skip
+    fault = {"path": "/api.xro/2.0/BankTransactions", "kind": "error", "status": 503,
+             "method": "PUT"}  # fmt: skip
+    assert httpx.post(f"{sandbox.base_url}/__sandbox__/faults", json=fault).status_code == 201
+    with pytest.raises(RetriableConnectorError) as down:
+        books.post([payment])
+    assert "unavailable (HTTP 503)" in down.value.message
+    assert state(sandbox, linked)["BankTransactions"] == []
+    (landed,) = books.post([payment])  # Xero is back
+    assert [t["Reference"] for t in state(sandbox, linked)["BankTransactions"]] == ["down"]
+    assert landed.key == "down"

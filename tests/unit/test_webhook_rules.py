@@ -47,7 +47,7 @@ def test_statuses_map_onto_the_contracts_enum() -> None:
         "Failed",
     ]
     assert transaction_status("Pushing") == "Unknown"
-    assert len(EVENT_TYPES) == 4
+    assert len(EVENT_TYPES) == 5  # Sync for Expenses four, and connection.disconnected
 
 
 def test_backoff_doubles_with_jitter_up_to_the_cap() -> None:

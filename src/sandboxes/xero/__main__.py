@@ -53,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--client-secret", default=SandboxConfig.client_secret)
     parser.add_argument("--auto-approve", action="store_true", help="skip the consent page")
     parser.add_argument("--token-seconds", type=int, default=1800, help="access token lifetime")
+    parser.add_argument("--config-json", help="a whole SandboxConfig as JSON (overrides the rest)")
+    parser.add_argument("--quiet", action="store_true", help="print nothing; log warnings only")
     group = parser.add_mutually_exclusive_group()
     group.add_argument(
         "--real-limits", action="store_true", help="Xero's 60/min, 5000/day, 5 concurrent"
@@ -70,8 +72,11 @@ def main(argv: list[str] | None = None) -> int:
         access_token_seconds=args.token_seconds,
         limits=limits,
     )
-    print(instructions(f"http://{args.host}:{args.port}", config), flush=True)
-    serve(config, args.host, args.port)
+    if args.config_json:
+        config = SandboxConfig.from_json(args.config_json)
+    if not args.quiet:
+        print(instructions(f"http://{args.host}:{args.port}", config), flush=True)
+    serve(config, args.host, args.port, log_level="warning" if args.quiet else "info")
     return 0
 
 

@@ -37,10 +37,19 @@ class Resource:
     build: Builder
     paged: bool = False
     wrapped_put: bool = True  # PUT /Accounts takes one bare Account
+    # Xero's file has no POST /Accounts (an account is updated at /Accounts/{id}).
+    collection_methods: tuple[str, ...] = ("GET", "PUT", "POST")
 
 
 RESOURCES = (
-    Resource("Accounts", "accounts", "AccountID", documents.account, wrapped_put=False),
+    Resource(
+        "Accounts",
+        "accounts",
+        "AccountID",
+        documents.account,
+        wrapped_put=False,
+        collection_methods=("GET", "PUT"),
+    ),
     Resource("Contacts", "contacts", "ContactID", documents.contact, paged=True),
     Resource(
         "BankTransactions",
@@ -99,6 +108,12 @@ def not_found(what: str) -> JSONResponse:
     )
 
 
+async def not_served(request: Request) -> Response:
+    """A Xero path or method the sandbox does not serve: said plainly, not a bare 404."""
+    detail = f"The Xero sandbox does not serve {request.method} {request.url.path}"
+    return JSONResponse({"Title": "Not Found", "Status": 404, "Detail": detail}, 404)
+
+
 def _collection(tenant: Tenant, resource: Resource) -> Collection:
     collection: Collection = getattr(tenant, resource.collection)
     return collection
@@ -106,6 +121,12 @@ def _collection(tenant: Tenant, resource: Resource) -> Collection:
 
 def _filtered(request: Request, records: Collection) -> list[Record] | Response:
     found = list(records)
+    wanted_ids = request.query_params.get("IDs")
+    if wanted_ids:
+        ids = {i.strip().lower() for i in wanted_ids.split(",")}
+        found = [r for r in found if str(r[records.id_field]).lower() in ids]
+    if records.id_field == "ContactID" and request.query_params.get("includeArchived") != "true":
+        found = [r for r in found if r.get("ContactStatus") != "ARCHIVED"]
     since = request.headers.get("if-modified-since")
     if since:
         moment = parse_moment(since)
@@ -113,7 +134,8 @@ def _filtered(request: Request, records: Collection) -> list[Record] | Response:
             return validation_exception(f"If-Modified-Since '{since}' is not a date-time.")
         found = [r for r in found if records.modified(r[records.id_field]) > moment]
     try:
-        found = [r for r in found if query.where(request.query_params.get("where"))(r)]
+        matches = query.where(request.query_params.get("where"))
+        found = [r for r in found if matches(r)]
     except query.QueryError as error:
         return validation_exception(str(error))
     return query.order(found, request.query_params.get("order"))
@@ -192,9 +214,46 @@ async def write_records(request: Request, resource: Resource) -> Response:
     answered = []
     for ok, record in results:
         if ok:
+            settle_contact(tenant, record)
             record = records.put(record)
         answered.append({**record, "StatusAttributeString": "OK" if ok else "ERROR"})
     return envelope(resource.plural, answered)
+
+
+SUPPLIER_TYPES = ("SPEND", "ACCPAY")
+CUSTOMER_TYPES = ("RECEIVE", "ACCREC")
+
+
+def settle_contact(tenant: Tenant, record: Record) -> None:
+    """Store the contact a new document names if it is new, and set ``IsSupplier`` once a
+    contact has a spend or bill, ``IsCustomer`` once it has a receipt or sales invoice."""
+    named = record.get("Contact")
+    if not isinstance(named, dict):
+        return
+    contact = tenant.contacts.get(str(named.get("ContactID", "")))
+    if contact is None:
+        # Named for the first time; an earlier element of the batch may have created it.
+        contact = tenant.contacts.find(Name=named["Name"]) or tenant.contacts.put(
+            {
+                "ContactID": named["ContactID"],
+                "Name": named["Name"],
+                "ContactStatus": "ACTIVE",
+                "IsSupplier": False,
+                "IsCustomer": False,
+                "HasAttachments": False,
+            }
+        )
+        record["Contact"] = {"ContactID": contact["ContactID"], "Name": contact["Name"]}
+    flag = (
+        "IsSupplier"
+        if record.get("Type") in SUPPLIER_TYPES
+        else "IsCustomer"
+        if record.get("Type") in CUSTOMER_TYPES
+        else None
+    )
+    if flag and not contact.get(flag):
+        contact[flag] = True
+        tenant.contacts.put(contact)
 
 
 def _routes_for(resource: Resource) -> list[Route]:
@@ -208,9 +267,8 @@ def _routes_for(resource: Resource) -> list[Route]:
             return await get_record(request, resource)
         return await write_records(request, resource)
 
-    methods = ["GET", "PUT", "POST"]
     return [
-        Route(f"{PREFIX}/{resource.plural}", many, methods=methods),
+        Route(f"{PREFIX}/{resource.plural}", many, methods=list(resource.collection_methods)),
         Route(f"{PREFIX}/{resource.plural}/{{id}}", one, methods=["GET", "POST"]),
     ]
 

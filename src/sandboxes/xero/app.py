@@ -21,6 +21,8 @@ from sandboxes.xero.gate import Gate
 from sandboxes.xero.sandbox import Sandbox
 from sandboxes.xero.seeds import SEEDS
 
+ANY_METHOD = ["GET", "PUT", "POST", "DELETE", "PATCH"]
+
 
 def create_app(config: SandboxConfig | None = None, sandbox: Sandbox | None = None) -> ASGIApp:
     """The sandbox's ASGI app. ``sandbox`` lets a caller keep a handle on its memory."""
@@ -41,6 +43,7 @@ def create_app(config: SandboxConfig | None = None, sandbox: Sandbox | None = No
         *attachments.routes(),
         *accounting.routes(),
         *control.routes(),
+        Route(f"{accounting.PREFIX}/{{rest:path}}", accounting.not_served, methods=ANY_METHOD),
     ]
     app = Starlette(routes=routes)
     app.state.sandbox = sandbox

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from dataclasses import dataclass, field
+from typing import Any
 
 MEGABYTE = 1024 * 1024
 
@@ -53,3 +56,13 @@ class SandboxConfig:
     attachments_per_record: int = 10
     page_size: int = 100
     batch_max: int = 50
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> SandboxConfig:
+        fields: dict[str, Any] = json.loads(text)
+        fields["limits"] = Limits(**fields.get("limits", {}))
+        fields["redirect_uris"] = tuple(fields.get("redirect_uris", ()))
+        return cls(**fields)

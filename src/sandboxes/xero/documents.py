@@ -100,7 +100,7 @@ def account(tenant: Tenant, item: Record, existing: Record | None) -> Record:
         record["CurrencyCode"] = rules.currency(tenant, record.get("CurrencyCode"), errors)
         record.setdefault("TaxType", "NONE")
     if record.get("TaxType"):
-        rules.tax_rate(tenant, record["TaxType"], errors)
+        rules.tax_rate(tenant, record["TaxType"], errors, on=record)
     if record.get("Status") not in ("ACTIVE", "ARCHIVED"):
         errors.append("Status must be ACTIVE or ARCHIVED.")
     _raise(errors)
@@ -147,6 +147,11 @@ def _dated(record: dict[str, Any], day: date) -> None:
 
 def bank_transaction(tenant: Tenant, item: Record, existing: Record | None) -> Record:
     errors: list[str] = []
+    if existing is not None and item.get("Status") == "DELETED":
+        # Xero deletes with the status alone; the rest of the record stays as it was.
+        _bank_status(item, existing, errors)
+        _raise(errors)
+        return {**existing, "Status": "DELETED"}
     type_ = item.get("Type", (existing or {}).get("Type"))
     if type_ not in ("SPEND", "RECEIVE"):
         errors.append("Type must be SPEND or RECEIVE (the sandbox takes only these).")
@@ -160,6 +165,7 @@ def bank_transaction(tenant: Tenant, item: Record, existing: Record | None) -> R
     day = _date(item.get("Date"), errors)
     amounts = rules.totals(item, subtotal, tax, errors)
     rate = rules.currency_rate(item, code, tenant, errors)
+    status = _bank_status(item, existing, errors)
     _raise(errors)
     assert bank is not None and found is not None
     record: dict[str, Any] = {
@@ -171,7 +177,7 @@ def bank_transaction(tenant: Tenant, item: Record, existing: Record | None) -> R
         "LineAmountTypes": amount_types,
         "Reference": item.get("Reference", ""),
         "CurrencyCode": code,
-        "Status": item.get("Status", "AUTHORISED"),
+        "Status": status,
         "IsReconciled": bool(item.get("IsReconciled", False)),
         "HasAttachments": bool((existing or {}).get("HasAttachments", False)),
         **amounts,
@@ -184,6 +190,17 @@ def bank_transaction(tenant: Tenant, item: Record, existing: Record | None) -> R
         )
     _dated(record, day)
     return record
+
+
+def _bank_status(item: Record, existing: Record | None, errors: list[str]) -> str:
+    """A bank transaction is created AUTHORISED; only an update may delete it, and a
+    deleted one cannot change."""
+    status = str(item.get("Status", (existing or {}).get("Status", "AUTHORISED")))
+    if existing is not None and existing.get("Status") == "DELETED":
+        errors.append("This bank transaction has been deleted and cannot be changed.")
+    elif status not in ("AUTHORISED", "DELETED") or (existing is None and status != "AUTHORISED"):
+        errors.append(f"Status '{status}' is not allowed here: create AUTHORISED, then DELETE.")
+    return status
 
 
 def invoice(tenant: Tenant, item: Record, existing: Record | None) -> Record:
@@ -289,7 +306,7 @@ def manual_journal(tenant: Tenant, item: Record, existing: Record | None) -> Rec
         found = rules.account(tenant, line.get("AccountCode"), line.get("AccountID"), errors)
         tax_type = line.get("TaxType") or "NONE"
         if amount_types != "NoTax":
-            rules.tax_rate(tenant, tax_type, errors)
+            rules.tax_rate(tenant, tax_type, errors, on=found)
         balance += amount
         kept.append(
             {

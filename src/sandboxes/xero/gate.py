@@ -27,6 +27,7 @@ from sandboxes.xero.sandbox import Replay, Sandbox
 
 RawHeaders = list[tuple[bytes, bytes]]
 WRITES = ("PUT", "POST", "DELETE")
+IDEMPOTENCY_KEY_MAX = 128
 
 
 def _json(
@@ -107,8 +108,7 @@ class Gate:
         self, scope: Scope, method: str, path: str, headers: Headers, body: bytes
     ) -> tuple[int, RawHeaders, bytes, bool]:
         if not path.startswith(spec.ACCOUNTING_PREFIX):
-            status, raw, data = await self._run(scope, body)
-            return status, raw, data, False
+            return await self._faulted_run(scope, method, path, headers, body, None)
         sandbox = self.sandbox
         grant, reason = sandbox.identity.grant_for(headers.get("authorization"))
         if grant is None:
@@ -132,15 +132,29 @@ class Gate:
         return status, raw, data, drop
 
     async def _faulted_run(
-        self, scope: Scope, method: str, path: str, headers: Headers, body: bytes, tenant_id: str
+        self,
+        scope: Scope,
+        method: str,
+        path: str,
+        headers: Headers,
+        body: bytes,
+        tenant_id: str | None,
     ) -> tuple[int, RawHeaders, bytes, bool]:
+        """Faults, then (Accounting API writes) the idempotent replay, then the routes."""
         fault = self.sandbox.faults.take(method, path)
         if fault is not None and fault.kind == "error":
             title = "Service Unavailable" if fault.status == 503 else "Internal Server Error"
             return (*_problem(fault.status, title, "Injected by the sandbox's control API"), False)
         if fault is not None and fault.kind == "delay":
             await asyncio.sleep(fault.seconds)
+        dropped = fault is not None and fault.kind == "drop"
+        if tenant_id is None:
+            return (*await self._run(scope, body), dropped)
         key = headers.get("idempotency-key") if method in WRITES else None
+        if key is not None and len(key) > IDEMPOTENCY_KEY_MAX:
+            message = f"Idempotency-Key is {len(key)} characters; Xero takes at most 128."
+            refusal = {"ErrorNumber": 10, "Type": "ValidationException", "Message": message}
+            return (*_json(400, refusal), False)
         replay = self.sandbox.replays.get((tenant_id, key)) if key else None
         if replay is not None:
             return replay.status, replay.headers, replay.body, False
@@ -148,7 +162,7 @@ class Gate:
         status, raw, data = await self._run(scope, body)
         if key and status < 500:
             self.sandbox.replays[(tenant_id, key)] = Replay(status, raw, data)
-        return status, raw, data, fault is not None and fault.kind == "drop"
+        return status, raw, data, dropped
 
     async def _run(self, scope: Scope, body: bytes) -> tuple[int, RawHeaders, bytes]:
         """The routes' answer, held back so it can be checked before it leaves."""
@@ -170,7 +184,12 @@ class Gate:
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
 
-        await self.app(scope, receive, capture)
+        try:
+            await self.app(scope, receive, capture)
+        except Exception as error:  # a fault of the sandbox itself: recorded, never hidden
+            detail = f"the sandbox failed: {type(error).__name__}: {error}"
+            self.sandbox.record_violation("response", scope["method"], scope["path"], detail)
+            return _problem(500, "Internal Server Error", detail)
         headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
         return int(start["status"]), headers, b"".join(chunks)
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from sandboxes.xero.state import Record, Tenant
-from sandboxes.xero.wire import cents, money, number
+from sandboxes.xero.wire import cents, exact, money, number
 
 LINE_AMOUNT_TYPES = ("Exclusive", "Inclusive", "NoTax")
 
@@ -59,13 +59,32 @@ def account(tenant: Tenant, code: object, account_id: object, errors: list[str])
     return found
 
 
-def tax_rate(tenant: Tenant, tax_type: object, errors: list[str]) -> Decimal:
+# Which flag of a tax rate lets it be used on an account of each class.
+APPLIES_TO = {
+    "ASSET": "CanApplyToAssets",
+    "EQUITY": "CanApplyToEquity",
+    "EXPENSE": "CanApplyToExpenses",
+    "LIABILITY": "CanApplyToLiabilities",
+    "REVENUE": "CanApplyToRevenue",
+}
+
+
+def tax_rate(
+    tenant: Tenant, tax_type: object, errors: list[str], on: Record | None = None
+) -> Decimal:
+    """The rate of ``tax_type`` as a fraction; refused when unknown, inactive, or not for
+    the class of account ``on`` (an income tax on an expense account)."""
     found = tenant.tax_rates.get(str(tax_type)) if tax_type else None
     if found is None or found["Status"] != "ACTIVE":
         errors.append(
             f"The TaxType code '{tax_type}' does not exist or cannot be used with this account."
         )
         return Decimal(0)
+    flag = APPLIES_TO.get(str((on or {}).get("Class")))
+    if flag and found.get(flag) is False:
+        errors.append(
+            f"The TaxType code '{tax_type}' cannot be used with account code '{on and on['Code']}'."
+        )
     return Decimal(str(found["EffectiveRate"])) / 100
 
 
@@ -84,7 +103,8 @@ def bank_account(
 
 
 def contact(tenant: Tenant, ref: object, errors: list[str]) -> Record | None:
-    """The contact named by ``ContactID`` or ``Name``; a new name creates the contact (Xero)."""
+    """The contact named by ``ContactID`` or ``Name``; a new name is a new contact (Xero),
+    returned unsaved (see ``accounting.settle_contact``)."""
     if not isinstance(ref, dict):
         errors.append("A Contact (ContactID or Name) is required.")
         return None
@@ -97,17 +117,9 @@ def contact(tenant: Tenant, ref: object, errors: list[str]) -> Record | None:
         return found
     if ref.get("Name"):
         found = tenant.contacts.find(Name=ref["Name"])
-        if found is None:
-            found = tenant.contacts.put(
-                {
-                    "Name": ref["Name"],
-                    "ContactStatus": "ACTIVE",
-                    "IsSupplier": False,
-                    "IsCustomer": False,
-                    "HasAttachments": False,
-                }
-            )
-        return found
+        # A new name makes a new contact, created when the document is stored (not when
+        # a refused batch is only checked).
+        return found or {"ContactID": str(uuid.uuid4()), "Name": ref["Name"]}
     errors.append("A Contact (ContactID or Name) is required.")
     return None
 
@@ -189,7 +201,11 @@ def line_items(
             amount = Decimal(0)
         found = account(tenant, item.get("AccountCode"), item.get("AccountID"), line_errors)
         tax_type = item.get("TaxType") or (found or {}).get("TaxType") or "NONE"
-        rate = Decimal(0) if amount_types == "NoTax" else tax_rate(tenant, tax_type, line_errors)
+        rate = (
+            Decimal(0)
+            if amount_types == "NoTax"
+            else tax_rate(tenant, tax_type, line_errors, on=found)
+        )
         if amount_types == "Exclusive":
             tax = cents(amount * rate)
             net = amount
@@ -208,8 +224,8 @@ def line_items(
         line: dict[str, Any] = {
             "LineItemID": str(uuid.uuid4()),
             "Description": item.get("Description", ""),
-            "Quantity": number(quantity or Decimal(1)),
-            "UnitAmount": number(unit if unit is not None else amount),
+            "Quantity": exact(quantity or Decimal(1)),
+            "UnitAmount": exact(unit) if unit is not None else number(amount),
             "LineAmount": number(amount),
             "TaxType": str(tax_type) if amount_types != "NoTax" else "NONE",
             "TaxAmount": number(tax),

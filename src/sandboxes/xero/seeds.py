@@ -73,7 +73,7 @@ def _tax(tax_type: str, name: str, rate: str, *, report: str = "INPUT") -> Recor
         "ReportTaxType": report,
         "CanApplyToAssets": True,
         "CanApplyToEquity": True,
-        "CanApplyToExpenses": True,
+        "CanApplyToExpenses": report != "OUTPUT",
         "CanApplyToLiabilities": True,
         "CanApplyToRevenue": report != "INPUT",
         "DisplayTaxRate": float(rate),

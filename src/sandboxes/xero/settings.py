@@ -32,7 +32,8 @@ CURRENCY_NAMES = {
 
 def _listed(request: Request, records: list[Record]) -> list[Record] | Response:
     try:
-        kept = [r for r in records if query.where(request.query_params.get("where"))(r)]
+        matches = query.where(request.query_params.get("where"))
+        kept = [r for r in records if matches(r)]
     except query.QueryError as error:
         return validation_exception(str(error))
     return query.order(kept, request.query_params.get("order"))

@@ -4,8 +4,8 @@ The sandbox exists so the connector is tested against Xero's contract, not again
 idea of it; so a message that breaks the contract is refused (400 for a request, 500 for
 the sandbox's own answer) and recorded, never just logged.
 
-Three adjustments to the files as published, each because openapi-core cannot take them
-as they are, none loosening a schema:
+Four adjustments to the files as published, each because openapi-core cannot take them
+as they are or Xero behaves otherwise, none loosening a schema of a JSON body:
 
 - spec validation of the documents is off: Xero's file has defaults of the wrong type
   (``HasAttachments: default "false"`` on a boolean), which the strict checker refuses;
@@ -39,7 +39,6 @@ from werkzeug.datastructures import Headers, ImmutableMultiDict
 ACCOUNTING_PREFIX = "/api.xro/2.0"
 # The hosts the published files name; requests are matched as if they came there.
 _ACCOUNTING_HOST = "https://api.xero.com"
-_IDENTITY_HOST = "https://api.xero.com"
 
 # Statuses Xero answers on every operation without declaring them per operation (auth,
 # limits, outages). Their bodies are Xero's own shapes, so a missing declaration is not
@@ -56,7 +55,11 @@ def reference_dir() -> Path:
         candidate = parent / "shared" / "reference" / "xero"
         if candidate.is_dir():
             return candidate
-    return Path("/work/shared/reference/xero")
+    raise FileNotFoundError(
+        "Xero's OpenAPI files (xero_accounting.yaml, xero-identity.yaml) were not found in a "
+        "shared/reference/xero folder above the sandbox; name their folder with "
+        "XERO_SANDBOX_SPEC_DIR"
+    )
 
 
 @dataclass
@@ -176,13 +179,14 @@ def _raw_uploads(document: dict[str, Any]) -> dict[str, Any]:
 
 
 @functools.cache
-def _accounting_document() -> dict[str, Any]:
+def accounting_document() -> dict[str, Any]:
+    """Xero's Accounting API file as the sandbox holds messages to (see the module doc)."""
     return _raw_uploads(_without_security(_load("xero_accounting.yaml")))
 
 
 @functools.cache
 def accounting_api() -> OpenAPI:
-    return OpenAPI.from_dict(_accounting_document(), config=Config(spec_validator_cls=None))
+    return OpenAPI.from_dict(accounting_document(), config=Config(spec_validator_cls=None))
 
 
 @functools.cache
@@ -191,7 +195,7 @@ def _error_validator() -> OAS30Validator:
     ``where`` it cannot read on a GET): such an answer must still be Xero's error body."""
     root = {
         "$ref": "#/components/schemas/Error",
-        "components": _accounting_document()["components"],
+        "components": accounting_document()["components"],
     }
     return OAS30Validator(root)
 

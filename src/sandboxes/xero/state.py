@@ -26,13 +26,16 @@ class Collection:
         self.id_field = id_field
         self._records: dict[str, Record] = {}
         self._modified: dict[str, datetime] = {}
+        # Routes write on the server's thread while a test reads the state from its own.
+        self._lock = threading.Lock()
 
     def put(self, record: Record) -> Record:
         record_id = record.setdefault(self.id_field, str(uuid.uuid4()))
         now = datetime.now(UTC)
         record["UpdatedDateUTC"] = ms_date(now)
-        self._records[record_id] = record
-        self._modified[record_id] = now
+        with self._lock:
+            self._records[record_id] = record
+            self._modified[record_id] = now
         return record
 
     def get(self, record_id: str) -> Record | None:
@@ -42,14 +45,15 @@ class Collection:
         return self._modified[record_id]
 
     def __iter__(self) -> Iterator[Record]:
-        return iter(list(self._records.values()))
+        with self._lock:
+            return iter(list(self._records.values()))
 
     def __len__(self) -> int:
         return len(self._records)
 
     def find(self, **fields: object) -> Record | None:
         """The first record whose fields equal ``fields`` (strings compared case-blind, as Xero)."""
-        for record in self._records.values():
+        for record in self:
             if all(_same(record.get(name), value) for name, value in fields.items()):
                 return record
         return None

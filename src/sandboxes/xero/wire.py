@@ -67,5 +67,10 @@ def number(value: Decimal) -> float | int:
     return int(quantized) if quantized == quantized.to_integral() else float(quantized)
 
 
+def exact(value: Decimal) -> float | int:
+    """A quantity or unit price as sent (Xero keeps up to 4 decimals with ``unitdp=4``)."""
+    return int(value) if value == value.to_integral() else float(value)
+
+
 def dumps(body: Any) -> bytes:
     return json.dumps(body, separators=(",", ":")).encode()

@@ -167,7 +167,7 @@ def link_without_check(http: httpx.Client, xero: RunningSandbox) -> Linked:
     verifier = secrets.token_urlsafe(48)
     query = approve(http, authorize_params(xero, verifier))
     body = exchange(http, xero, query["code"], verifier).json()
-    tenant_id = next(iter(xero.sandbox.tenants))
+    tenant_id = next(iter(xero.memory.tenants))
     return Linked(body["access_token"], body["refresh_token"], tenant_id, body)
 
 
@@ -217,4 +217,43 @@ def test_an_existing_organisation_can_be_linked_again(
 ) -> None:
     again = link(http, xero, tenant=linked.tenant_id)
     assert again.tenant_id == linked.tenant_id
-    assert len(xero.sandbox.tenants) == 1
+    assert len(xero.memory.tenants) == 1
+
+
+def test_a_public_client_exchanges_with_only_its_id_and_the_verifier(
+    http: httpx.Client, xero: RunningSandbox
+) -> None:
+    verifier = secrets.token_urlsafe(48)
+    query = approve(http, authorize_params(xero, verifier))
+    form = {
+        "grant_type": "authorization_code",
+        "code": query["code"],
+        "redirect_uri": REDIRECT_URI,
+        "code_verifier": verifier,
+        "client_id": xero.config.client_id,
+    }
+    assert http.post("/connect/token", data=form).status_code == 200
+
+
+def test_the_client_secret_may_come_in_the_form(http: httpx.Client, xero: RunningSandbox) -> None:
+    verifier = secrets.token_urlsafe(48)
+    query = approve(http, authorize_params(xero, verifier))
+    form = {
+        "grant_type": "authorization_code",
+        "code": query["code"],
+        "redirect_uri": REDIRECT_URI,
+        "code_verifier": verifier,
+        "client_id": xero.config.client_id,
+        "client_secret": xero.config.client_secret,
+    }
+    assert http.post("/connect/token", data=form).status_code == 200
+    unknown = http.post("/connect/token", data={**form, "grant_type": "password"})
+    assert (unknown.status_code, unknown.json()) == (400, {"error": "unsupported_grant_type"})
+
+
+def test_the_consent_page_offers_the_organisations_linked_before(
+    http: httpx.Client, xero: RunningSandbox, linked: Linked
+) -> None:
+    page = http.get("/identity/connect/authorize", params=authorize_params(xero, "v" * 50))
+    assert f'value="{linked.tenant_id}"' in page.text
+    assert "Demo Company (UK)" in page.text

@@ -157,3 +157,60 @@ def test_a_dropped_answer_after_commit_keeps_the_write(
 def test_a_bad_fault_is_refused(http: httpx.Client) -> None:
     refused = http.post("/__sandbox__/faults", json={"path": "/x", "kind": "explode"})
     assert refused.status_code == 400 and "kind" in refused.json()["error"]
+
+
+def test_an_idempotency_key_over_128_characters_is_refused(api: httpx.Client) -> None:
+    refused = api.put(
+        "/BankTransactions",
+        json={"BankTransactions": [spend("k")]},
+        headers={"Idempotency-Key": "k" * 129},
+    )
+    assert refused.status_code == 400 and "at most 128" in refused.json()["Message"]
+
+
+def test_the_token_endpoint_can_be_down_and_a_refresh_answer_lost(
+    http: httpx.Client, xero: RunningSandbox, linked: Linked
+) -> None:
+    auth = (xero.config.client_id, xero.config.client_secret)
+    form = {"grant_type": "refresh_token", "refresh_token": linked.refresh_token}
+    http.post(
+        "/__sandbox__/faults", json={"path": "/connect/token", "kind": "error", "status": 503}
+    )
+    assert http.post("/connect/token", data=form, auth=auth).status_code == 503
+    http.post("/__sandbox__/faults", json={"path": "/connect/token", "kind": "drop"})
+    with pytest.raises(httpx.RemoteProtocolError):
+        http.post("/connect/token", data=form, auth=auth)
+    # The rotation happened; within the grace the old token gets the same new tokens.
+    retried = http.post("/connect/token", data=form, auth=auth)
+    assert retried.status_code == 200
+    assert retried.json()["refresh_token"] != linked.refresh_token
+
+
+def test_a_retry_of_a_dropped_write_with_its_key_gets_the_first_answer(
+    api: httpx.Client, http: httpx.Client, xero: RunningSandbox, linked: Linked
+) -> None:
+    http.post("/__sandbox__/faults", json={"path": "/api.xro/2.0/BankTransactions", "kind": "drop"})
+    body = {"BankTransactions": [spend("once")]}
+    with pytest.raises(httpx.RemoteProtocolError):
+        api.put("/BankTransactions", json=body, headers={"Idempotency-Key": "once-1"})
+    retried = api.put("/BankTransactions", json=body, headers={"Idempotency-Key": "once-1"})
+    assert retried.status_code == 200
+    stored = xero.state(linked.tenant_id)["BankTransactions"]
+    assert [t["BankTransactionID"] for t in stored] == [
+        retried.json()["BankTransactions"][0]["BankTransactionID"]
+    ]
+
+
+def test_a_retry_after_a_timeout_with_the_same_key_is_stored_once(
+    api: httpx.Client, http: httpx.Client, xero: RunningSandbox, linked: Linked
+) -> None:
+    # The delayed first call goes on after the client gave up; it finds the retry's answer
+    # under the key when it wakes, so the expense lands once.
+    fault = {"path": "/api.xro/2.0/BankTransactions", "kind": "delay", "seconds": 1.0}
+    http.post("/__sandbox__/faults", json=fault)
+    body = {"BankTransactions": [spend("slow")]}
+    with pytest.raises(httpx.ReadTimeout):
+        api.put("/BankTransactions", json=body, headers={"Idempotency-Key": "slow-1"}, timeout=0.3)
+    retried = api.put("/BankTransactions", json=body, headers={"Idempotency-Key": "slow-1"})
+    assert retried.status_code == 200
+    assert len(xero.state(linked.tenant_id)["BankTransactions"]) == 1

@@ -125,7 +125,7 @@ def test_a_missing_tenant_header_breaks_the_spec(linked: Linked, http: httpx.Cli
 def test_the_sandbox_refuses_its_own_answer_when_it_breaks_the_spec(
     api: httpx.Client, xero: RunningSandbox, linked: Linked
 ) -> None:
-    tenant = xero.sandbox.tenant(linked.tenant_id)
+    tenant = xero.memory.tenant(linked.tenant_id)
     assert tenant is not None
     tenant.organisation["Version"] = "MARS"  # corrupt the stored record on purpose
     broken = api.get("/Organisation")
@@ -133,4 +133,17 @@ def test_the_sandbox_refuses_its_own_answer_when_it_breaks_the_spec(
     assert broken.headers["x-sandbox-violation"] == "response"
     assert "Organisations/0/Version" in broken.json()["Message"]
     assert [v["kind"] for v in xero.violations()] == ["response"]
-    xero.sandbox.violations.clear()  # the fixture checks that no other answer broke the spec
+    xero.memory.violations.clear()  # the fixture checks that no other answer broke the spec
+
+
+def test_a_failure_of_the_sandbox_itself_is_a_recorded_500(
+    api: httpx.Client, xero: RunningSandbox, linked: Linked
+) -> None:
+    tenant = xero.memory.tenant(linked.tenant_id)
+    assert tenant is not None
+    del tenant.tax_rates  # break the sandbox on purpose
+    broken = api.get("/TaxRates")
+    assert broken.status_code == 500
+    assert "the sandbox failed: AttributeError" in broken.json()["Detail"]
+    assert [v["kind"] for v in xero.violations()] == ["response"]
+    xero.memory.violations.clear()

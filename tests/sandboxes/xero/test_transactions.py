@@ -222,7 +222,7 @@ def test_a_transfer_between_bank_accounts(api: httpx.Client, xero: RunningSandbo
     )
     assert with_rate.status_code == 400
     assert "CurrencyRate: Tried to write read-only property" in with_rate.json()["Message"]
-    xero.sandbox.violations.clear()
+    xero.memory.violations.clear()
     same = {**transfer, "ToBankAccount": {"Code": "090"}}
     refused = api.put("/BankTransfers", json={"BankTransfers": [same]})
     assert "must be different" in messages(refused.json()["Elements"][0])[0]
@@ -250,3 +250,92 @@ def test_an_adjustment_as_a_manual_journal(api: httpx.Client) -> None:
     }
     refused = api.put("/ManualJournals", json={"ManualJournals": [unbalanced]})
     assert "do not balance" in messages(refused.json()["Elements"][0])[0]
+
+
+def test_records_are_looked_up_by_ids(api: httpx.Client) -> None:
+    stored = api.put(
+        "/BankTransactions", json={"BankTransactions": [spend("a"), spend("b"), spend("c")]}
+    )
+    ids = [t["BankTransactionID"] for t in stored.json()["BankTransactions"]]
+    found = api.get("/BankTransactions", params={"IDs": f"{ids[0]},{ids[2]}"}).json()[
+        "BankTransactions"
+    ]
+    assert [t["Reference"] for t in found] == ["a", "c"]
+
+
+def test_archived_contacts_are_listed_only_when_asked(api: httpx.Client) -> None:
+    taxis = api.get("/Contacts", params={"where": 'Name=="City Taxis"'}).json()["Contacts"][0]
+    archived = api.post(
+        f"/Contacts/{taxis['ContactID']}", json={"Contacts": [{"ContactStatus": "ARCHIVED"}]}
+    )
+    assert archived.status_code == 200
+    assert api.get("/Contacts", params={"where": 'Name=="City Taxis"'}).json()["Contacts"] == []
+    listed = api.get("/Contacts", params={"where": 'Name=="City Taxis"', "includeArchived": "true"})
+    assert len(listed.json()["Contacts"]) == 1
+    refused = api.put(
+        "/BankTransactions",
+        json={"BankTransactions": [{**spend("x"), "Contact": {"ContactID": taxis["ContactID"]}}]},
+    )
+    assert "has been archived" in messages(refused.json()["Elements"][0])[0]
+
+
+def test_a_spend_makes_its_contact_a_supplier(api: httpx.Client) -> None:
+    created = api.put("/Contacts", json={"Contacts": [{"Name": "New Cafe"}]}).json()["Contacts"][0]
+    assert created["IsSupplier"] is False
+    spent = {**spend("cafe"), "Contact": {"ContactID": created["ContactID"]}}
+    assert api.put("/BankTransactions", json={"BankTransactions": [spent]}).status_code == 200
+    read = api.get(f"/Contacts/{created['ContactID']}").json()["Contacts"][0]
+    assert (read["IsSupplier"], read["IsCustomer"]) == (True, False)
+
+
+def test_an_income_tax_on_an_expense_account_is_refused(api: httpx.Client) -> None:
+    answer = api.put(
+        "/BankTransactions",
+        params={"summarizeErrors": "false"},
+        json={"BankTransactions": [spend("vat-out", TaxType="OUTPUT2")]},
+    )
+    found = messages(answer.json()["BankTransactions"][0])
+    assert found == ["The TaxType code 'OUTPUT2' cannot be used with account code '429'."]
+
+
+def test_a_bank_transaction_is_deleted_by_its_status(api: httpx.Client) -> None:
+    stored = api.put("/BankTransactions", json={"BankTransactions": [spend("del")]})
+    record_id = stored.json()["BankTransactions"][0]["BankTransactionID"]
+    # Xero's spec wants Type, LineItems and BankAccount even to delete.
+    gone = {**spend("del"), "Status": "DELETED"}
+    deleted = api.post(f"/BankTransactions/{record_id}", json={"BankTransactions": [gone]})
+    assert deleted.status_code == 200, deleted.text
+    read = api.get(f"/BankTransactions/{record_id}").json()["BankTransactions"][0]
+    assert (read["Status"], read["Reference"], read["Total"]) == ("DELETED", "del", 12.5)
+    again = api.post(f"/BankTransactions/{record_id}", json={"BankTransactions": [gone]})
+    assert "has been deleted" in messages(again.json()["Elements"][0])[0]
+    created_deleted = api.put(
+        "/BankTransactions", json={"BankTransactions": [{**spend("x"), "Status": "DELETED"}]}
+    )
+    assert "create AUTHORISED" in messages(created_deleted.json()["Elements"][0])[0]
+
+
+def test_unit_prices_keep_four_decimals_and_lines_round_to_cents(api: httpx.Client) -> None:
+    line = spend("unitdp", Quantity=3, UnitAmount=1.2345)
+    answer = api.put("/BankTransactions", params={"unitdp": 4}, json={"BankTransactions": [line]})
+    stored = answer.json()["BankTransactions"][0]["LineItems"][0]
+    assert (stored["UnitAmount"], stored["LineAmount"]) == (1.2345, 3.7)
+
+
+def test_a_new_contact_name_is_created_once_and_only_when_stored(
+    api: httpx.Client, xero: RunningSandbox, linked: Linked
+) -> None:
+    def named(reference: str, **line: Any) -> dict[str, Any]:
+        return {**spend(reference, **line), "Contact": {"Name": "Brand New Ltd"}}
+
+    refused = api.put(
+        "/BankTransactions", json={"BankTransactions": [named("a"), named("b", AccountCode="999")]}
+    )
+    assert refused.status_code == 400
+    names = [c["Name"] for c in xero.state(linked.tenant_id)["Contacts"]]
+    assert "Brand New Ltd" not in names
+    stored = api.put("/BankTransactions", json={"BankTransactions": [named("c"), named("d")]})
+    contact_ids = {t["Contact"]["ContactID"] for t in stored.json()["BankTransactions"]}
+    created = [c for c in xero.state(linked.tenant_id)["Contacts"] if c["Name"] == "Brand New Ltd"]
+    assert [c["ContactID"] for c in created] == list(contact_ids)
+    assert created[0]["IsSupplier"] is True

@@ -19,6 +19,9 @@ API = "/api.xro/2.0"
 PAGE_SIZE = 100  # Xero's page for paged collections
 # Collections Xero pages; the others come whole.
 PAGED = {"BankTransactions", "Contacts", "Invoices", "ManualJournals"}
+# Asked on every read of the collection: archived contacts are records too (Codat shows
+# them with status Archived), and Xero leaves them out unless asked.
+READ_PARAMS = {"Contacts": {"includeArchived": "true"}}
 # Which field of each written collection holds our key (Xero searches it with ``where``).
 KEY_FIELD = {
     "BankTransactions": "Reference",
@@ -104,6 +107,7 @@ def _quoted(value: str) -> str:
 class XeroApi:
     def __init__(self, client: CloudClient, tenant_id: str) -> None:
         self.client = client
+        self.tenant_id = tenant_id
         self._tenant = {"xero-tenant-id": tenant_id}
 
     def get(
@@ -115,7 +119,8 @@ class XeroApi:
     ) -> dict[str, Any]:
         headers = dict(self._tenant)
         if modified_since is not None:
-            headers["If-Modified-Since"] = modified_since.strftime("%Y-%m-%dT%H:%M:%S")
+            moment = modified_since.astimezone(UTC).replace(microsecond=0)
+            headers["If-Modified-Since"] = moment.isoformat().replace("+00:00", "Z")
         response = self.client.request("GET", f"{API}/{collection}", params=params, headers=headers)
         if response.status_code == 304:
             return {collection: []}
@@ -131,6 +136,7 @@ class XeroApi:
     ) -> list[dict[str, Any]]:
         """Every record of ``collection`` (following Xero's pages where it has them),
         changed since ``modified_since`` if given."""
+        params = {**READ_PARAMS.get(collection, {}), **(params or {})}
         if collection not in PAGED:
             return list(
                 self.get(collection, params=params, modified_since=modified_since).get(collection)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from expense_sync.connectors.base import (
 from expense_sync.connectors.base.cloud import checked_content_type
 from expense_sync.connectors.xero import reading, writing
 from expense_sync.connectors.xero.api import ID_FIELD, XeroApi, problems_of
+from expense_sync.connectors.xero.incremental import CHANGED_SINCE, INCREMENTAL
 from expense_sync.connectors.xero.posting import Chart, collection_of, record
 
 CONTACT_NAME = {"suppliers": "supplierName", "customers": "customerName"}
@@ -49,6 +51,7 @@ class XeroSession:
         self.api = api
         self._attachment_limits = attachments
         self._cache: dict[str, Any] = {}
+        self._session_id = uuid.uuid4().hex
         self._landed: dict[str, tuple[str, str, int]] = {}  # key -> (collection, id, revision)
         self._refused: dict[tuple[str, int], str] = {}  # (key, revision) -> Xero's words
 
@@ -78,7 +81,11 @@ class XeroSession:
 
     def _collection(self, name: str) -> list[dict[str, Any]]:
         if name not in self._cache:
-            self._cache[name] = self.api.get_all(name)
+            self._cache[name] = (
+                CHANGED_SINCE.read(self.api, self.api.tenant_id, name)
+                if name in INCREMENTAL
+                else self.api.get_all(name)
+            )
         return list(self._cache[name])
 
     def _organisation(self) -> dict[str, Any]:
@@ -158,8 +165,9 @@ class XeroSession:
             )
         missing = [b for b in bodies if str(b["Name"]).lower() not in by_name]
         if missing:
-            digest = hashlib.sha256(repr(missing).encode()).hexdigest()
-            written = self.api.write("Contacts", missing, idempotency_key=key or digest)
+            written = self.api.write(
+                "Contacts", missing, idempotency_key=self._idempotency_key(key or missing)
+            )
             problems = [m for item in written for m in problems_of(item)]
             if problems:
                 raise ValidationConnectorError(f"Xero: {'; '.join(problems)}", field=data_type)
@@ -177,14 +185,23 @@ class XeroSession:
             **writing.contact(record_, CONTACT_NAME[data_type], replace=True),
             "ContactID": record_id,
         }
-        digest = hashlib.sha256(repr(body).encode()).hexdigest()
-        answers = self.api.write("Contacts", [body], idempotency_key=digest, method="POST")
+        answers = self.api.write(
+            "Contacts", [body], idempotency_key=self._idempotency_key(body), method="POST"
+        )
         problems = [m for item in answers for m in problems_of(item)]
         if problems:
             raise ValidationConnectorError(f"Xero: {'; '.join(problems)}", field=data_type)
         self._cache.pop("Contacts", None)
         stored = {r["id"]: r for r in self.read(data_type)}
         return stored[record_id]
+
+    def _idempotency_key(self, what: object) -> str:
+        """Xero's ``Idempotency-Key`` for a write: the same request of this session is
+        answered from Xero's memory, never written twice. Scoped to the session, since
+        Xero replays its first answer for a day: a later try (after the customer fixed
+        something in Xero) must be judged afresh, and the key look-up already finds what
+        an earlier try wrote."""
+        return hashlib.sha256(f"{self._session_id}:{what!r}".encode()).hexdigest()
 
     # -- postings -------------------------------------------------------------------------
 
@@ -232,8 +249,12 @@ class XeroSession:
                 else {**bodies[p.key], id_field: self._landed[p.key][1]}
                 for p in batch
             ]
-            digest = hashlib.sha256(repr([(p.key, p.revision) for p in batch]).encode()).hexdigest()
-            answers = self.api.write(collection, payload, idempotency_key=digest, method=method)
+            answers = self.api.write(
+                collection,
+                payload,
+                idempotency_key=self._idempotency_key([(p.key, p.revision) for p in batch]),
+                method=method,
+            )
             for posting, answer in zip(batch, answers, strict=False):
                 problems = problems_of(answer)
                 if problems or answer.get("StatusAttributeString") == "ERROR":
@@ -265,7 +286,7 @@ class XeroSession:
             name,
             document.path.read_bytes(),
             content_type,
-            idempotency_key=f"{document.id}",
+            idempotency_key=self._idempotency_key(document.id),
         )
         return str(landed.get("AttachmentID") or f"{collection}/{record_id}/{name}")
 
