@@ -34,7 +34,7 @@ from sandboxes.freeagent import RunningSandbox
 from tests.conftest import Tenant
 from tests.connectors import conformance
 from tests.connectors.conformance import ConnectorConformance
-from tests.connectors.freeagent_sandbox import Linked, freeagent_settings, link
+from tests.connectors.freeagent_sandbox import Linked, freeagent_settings, link, start_consent
 from tests.connectors.freeagent_sandbox import sandbox as sandbox  # the fixture
 from tests.connectors.xero_sandbox import books_of
 
@@ -90,6 +90,19 @@ def test_link_by_oauth_keeps_tokens_encrypted(runtime: Runtime, linked: Linked) 
         row = uow.session.get(Connection, uuid.UUID(linked.connection_id))
         assert row is not None and row.encrypted_secrets
         assert "access_token" not in row.encrypted_secrets
+
+
+def test_a_code_freeagent_refuses_shows_freeagents_words(
+    api: TestClient, tenant: Tenant, sandbox: RunningSandbox
+) -> None:
+    company_id, connection_id, consent = start_consent(api, tenant, "Bad Code Co")
+    granted = httpx.get(consent, follow_redirects=False)
+    state_value = httpx.URL(granted.headers["location"]).params["state"]
+    wrong = api.get("/link/oauth/callback", params={"state": state_value, "code": "not-a-code"})
+    assert wrong.status_code == 400
+    assert "refused the sign-in" in wrong.text and "invalid_grant" in wrong.text
+    listed = api.get(f"/companies/{company_id}/connections/{connection_id}", headers=tenant.headers)
+    assert listed.json()["status"] == "PendingAuth"
 
 
 # -- reads and pushes ---------------------------------------------------------------------
