@@ -359,6 +359,32 @@ def test_a_write_whose_answer_was_lost_is_found_not_repeated(
     assert landed[0].reference == after["bank_transaction_explanations"][0]["url"].split("/")[-1]
 
 
+def test_a_day_listed_in_a_session_is_not_listed_again_unless_a_write_went_unanswered(
+    runtime: Runtime, linked: Linked, sandbox: RunningSandbox
+) -> None:
+    books = books_of(runtime, linked.connection_id)
+    card = ids(books, "bankAccounts", "accountName")["Company Credit Card"]
+
+    def payment(key: str) -> Posting:
+        return posting(
+            key, "expense", "Payment", [PostingLine("365", Decimal(3))], counter_account=card
+        )
+
+    books.post([payment("a1"), payment("a2")])
+    calls = books.api.client.calls  # type: ignore[attr-defined]
+    books.post([payment("b1"), payment("b2")])  # the same day: two writes, no listing
+    assert books.api.client.calls == calls + 2  # type: ignore[attr-defined]
+    fault = {"path": "/v2/bank_transaction_explanations", "kind": "drop", "method": "POST"}
+    assert httpx.post(f"{sandbox.base_url}/__sandbox__/faults", json=fault).status_code == 201
+    with pytest.raises(RetriableConnectorError):
+        books.post([payment("c1")])
+    books.post([payment("c1")])  # the same session lists the day again and finds it
+    descriptions = [
+        e["description"] for e in state(sandbox, linked)["bank_transaction_explanations"]
+    ]
+    assert sorted(d.split(" ")[0] for d in descriptions) == ["[a1]", "[a2]", "[b1]", "[b2]", "[c1]"]
+
+
 # -- tokens and limits --------------------------------------------------------------------
 
 

@@ -6,7 +6,9 @@ it (``posting``: an explanation's or journal set's ``description`` starts ``[key
 bill's ``reference`` is the key). ``post`` first lists, per bank account (explanations)
 or per kind (bills, journal sets), the records of the batch's dates, writes only what
 is missing (one call per record: FreeAgent has no batch writes), and remembers each
-answer for the session. One refused posting fails alone: the others are written,
+answer for the session. A day already listed in the session is not listed again (what
+the session wrote since is added to what it saw), unless a write may have landed without
+its answer. One refused posting fails alone: the others are written,
 ``post`` raises ``ValidationConnectorError``, and when the engine retries one posting
 at a time the landed ones are answered from memory and the refused one with
 FreeAgent's words, without calling FreeAgent again. A found posting of a later revision
@@ -56,6 +58,11 @@ class FreeAgentSession(PushMixin):
         # key -> (collection, ids of its records in line order, revision)
         self._landed: dict[str, tuple[str, list[str], int]] = {}
         self._refused: dict[tuple[str, int], str] = {}
+        # Listings made in this session: (collection, bank account) -> days listed, and
+        # what they held plus what this session wrote since. Valid while every write got
+        # its answer; a write that may have landed unseen clears them.
+        self._listed: dict[tuple[str, str], set[str]] = {}
+        self._found: Found = {}
 
     # -- reads ----------------------------------------------------------------------------
 
@@ -134,6 +141,10 @@ class FreeAgentSession(PushMixin):
                 self._write(posting, plans[posting.key], found)
             except ValidationConnectorError as error:
                 self._refused[(posting.key, posting.revision)] = error.message
+            except BaseException:  # the write may have landed: list afresh next time
+                self._listed.clear()
+                self._found.clear()
+                raise
         failed = [p for p in postings if (p.key, p.revision) in self._refused]
         if failed:
             raise ValidationConnectorError(self._words(failed))
@@ -144,14 +155,18 @@ class FreeAgentSession(PushMixin):
 
     def _find(self, postings: list[Posting], plans: dict[str, list[Planned]]) -> Found:
         """What earlier tries left: one listing per bank account (explanations) or kind
-        (bills, journal sets) over the batch's dates."""
-        dates: dict[tuple[str, str], list[str]] = {}
+        (bills, journal sets) over the batch's dates not listed yet in this session."""
+        dates: dict[tuple[str, str], set[str]] = {}
         for posting in postings:
             for planned in plans[posting.key]:
                 where = (planned.collection, planned.bank_account or "")
-                dates.setdefault(where, []).append(posting.date.isoformat())
-        found: Found = {}
-        for (collection, bank_account), days in dates.items():
+                dates.setdefault(where, set()).add(posting.date.isoformat())
+        found = self._found
+        for (collection, bank_account), wanted in dates.items():
+            days = wanted - self._listed.get((collection, bank_account), set())
+            if not days:
+                continue
+            self._listed.setdefault((collection, bank_account), set()).update(days)
             params: dict[str, Any] = {"from_date": min(days), "to_date": max(days)}
             if bank_account:
                 params["bank_account"] = bank_account
@@ -170,9 +185,12 @@ class FreeAgentSession(PushMixin):
         ids = []
         collection = planned[0].collection
         for item in planned:
-            existing = found.get((item.bank_account or collection, item.marker))
+            where = item.bank_account or collection
+            existing = found.get((where, item.marker))
             if existing is None:
-                ids.append(record_id(self.api.create(collection, item.singular, item.body)["url"]))
+                created = self.api.create(collection, item.singular, item.body)
+                found[(where, item.marker)] = created
+                ids.append(record_id(created["url"]))
             elif posting.revision > 1:
                 self.api.update(collection, item.singular, record_id(existing["url"]), item.body)
                 ids.append(record_id(existing["url"]))
@@ -182,9 +200,8 @@ class FreeAgentSession(PushMixin):
             where = planned[0].bank_account or collection
             extra = len(planned)
             while (where, marker(posting.key, extra)) in found:  # lines it no longer has
-                self.api.delete(
-                    collection, record_id(found[(where, marker(posting.key, extra))]["url"])
-                )
+                gone = found.pop((where, marker(posting.key, extra)))
+                self.api.delete(collection, record_id(gone["url"]))
                 extra += 1
         self._landed[posting.key] = (collection, ids, posting.revision)
 
