@@ -29,6 +29,7 @@ from expense_sync.connectors.base import (
     Posted,
     Posting,
     Record,
+    RetriableConnectorError,
     ValidationConnectorError,
 )
 from expense_sync.connectors.base.cloud import checked_content_type
@@ -141,14 +142,22 @@ class FreeAgentSession(PushMixin):
                 self._write(posting, plans[posting.key], found)
             except ValidationConnectorError as error:
                 self._refused[(posting.key, posting.revision)] = error.message
-            except BaseException:  # the write may have landed: list afresh next time
-                self._listed.clear()
-                self._found.clear()
+            except RetriableConnectorError as error:
+                if error.retry_after is None:  # a timeout or a 5xx: it may have landed
+                    self._forget_listings()
+                raise  # a wait (our limiter, a 429) carries retry_after: nothing was sent
+            except BaseException:
+                self._forget_listings()
                 raise
         failed = [p for p in postings if (p.key, p.revision) in self._refused]
         if failed:
             raise ValidationConnectorError(self._words(failed))
         return [Posted(p.key, self._landed[p.key][1][0], p.revision) for p in postings]
+
+    def _forget_listings(self) -> None:
+        """A write may have landed without its answer: list afresh next time."""
+        self._listed.clear()
+        self._found.clear()
 
     def _words(self, postings: list[Posting]) -> str:
         return "; ".join(f"{p.key}: {self._refused[(p.key, p.revision)]}" for p in postings)
