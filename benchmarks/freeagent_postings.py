@@ -36,6 +36,7 @@ from expense_sync.api.runtime import Runtime
 from expense_sync.config import Settings
 from expense_sync.connectors.base import Posting, PostingLine, RetriableConnectorError
 from expense_sync.connectors.freeagent import FREEAGENT_MANIFEST
+from expense_sync.connectors.freeagent.connector import LIMITS
 from expense_sync.storage.migrate import upgrade
 from sandboxes.freeagent import Limits, RunningSandbox, SandboxConfig, run
 
@@ -110,7 +111,10 @@ def _post(
     per_minute = calls / (elapsed / 60) if elapsed else 0.0
     print(f"expenses posted: {landed} of {count} (explanations held: {len(explained)})")
     print(f"calls to FreeAgent for the postings: {calls} ({calls / count:.2f} per expense)")
-    print(f"rate: {per_minute:.0f} calls/min against FreeAgent's 120 ({per_minute / 1.2:.0f}%)")
+    print(
+        f"rate: {per_minute:.0f} calls/min averaged over the run; any sliding minute holds at "
+        f"most {LIMITS.per_minute} ({LIMITS.per_minute / 1.2:.1f}% of FreeAgent's 120)"
+    )
     print(f"429s answered by the sandbox: {refused}; waits asked by our limiter: {limited}")
     print(f"wall time: {elapsed:.1f} s (waited for the limit: {waited:.1f} s)")
 
