@@ -576,3 +576,29 @@ def sandbox_business_central(
     raise _serve_sandbox(
         main, "trji", settings, argv, real_limits=real_limits, auto_approve=auto_approve
     )
+
+
+@sandboxes.command("freeagent")
+def sandbox_freeagent(
+    host: Host = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8093,
+    real_limits: Annotated[
+        bool, typer.Option(help="FreeAgent's limits: 120 calls/min, 3,600/hour.")
+    ] = False,
+    auto_approve: AutoApprove = False,
+) -> None:
+    """Serve a FreeAgent simulator held to schemas built from FreeAgent's Postman
+    collection, and say how to link to it."""
+    try:
+        from sandboxes.freeagent.__main__ import main
+    except ImportError:
+        raise _sandbox_missing("FreeAgent") from None
+    settings = {
+        "FREEAGENT_CLIENT_ID": "sandbox-client-id",
+        "FREEAGENT_CLIENT_SECRET": "sandbox-client-secret",
+        "FREEAGENT_API_URL": f"http://{host}:{port}",
+    }
+    argv = ["--host", host, "--port", str(port)]
+    raise _serve_sandbox(
+        main, "fbrh", settings, argv, real_limits=real_limits, auto_approve=auto_approve
+    )

@@ -54,6 +54,12 @@
   (``https://quickbooks.api.intuit.com``, or ``https://sandbox-quickbooks.api.intuit.com``
   for Intuit's developer sandboxes): point them at ``expense-sync sandbox quickbooks``
   to try QuickBooks without an account.
+- ``FREEAGENT_CLIENT_ID``, ``FREEAGENT_CLIENT_SECRET``: the FreeAgent app
+  (dev.freeagent.com); ``FREEAGENT_API_URL`` (``https://api.freeagent.com``; FreeAgent's
+  own sandbox is ``https://api.sandbox.freeagent.com``): where FreeAgent answers, its
+  approval page (``/v2/approve_app``) and token endpoint (``/v2/token_endpoint``)
+  included; point it at ``expense-sync sandbox freeagent`` to try FreeAgent without an
+  account.
 """
 
 from __future__ import annotations
@@ -100,6 +106,9 @@ class Settings(BaseSettings):
     quickbooks_authorize_url: str = "https://appcenter.intuit.com/connect/oauth2"
     quickbooks_token_url: str = "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer"
     quickbooks_api_url: str = "https://quickbooks.api.intuit.com"
+    freeagent_client_id: str = ""
+    freeagent_client_secret: str = ""
+    freeagent_api_url: str = "https://api.freeagent.com"
 
     @cached_property
     def secret_key_bytes(self) -> bytes:

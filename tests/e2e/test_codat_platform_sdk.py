@@ -44,7 +44,14 @@ def test_integrations_list_and_get(platform: CodatPlatform) -> None:
     keys = {i.key for i in listed.results or []}
     assert keys == {"bean", "tryt", "gbol", "qhyg", "akxx", "trji", "fbrh", "pqsw"}
     enabled = platform.integrations.list(request={"query": "enabled=true"})
-    assert [i.key for i in enabled.results or []] == ["bean", "tryt", "gbol", "qhyg", "trji"]
+    assert [i.key for i in enabled.results or []] == [
+        "bean",
+        "tryt",
+        "gbol",
+        "qhyg",
+        "trji",
+        "fbrh",
+    ]
     xero = platform.integrations.get(request={"platform_key": "gbol"})
     assert xero.name == "Xero" and xero.enabled is True
     quickbooks = platform.integrations.get(request={"platform_key": "qhyg"})

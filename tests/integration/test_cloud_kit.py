@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from expense_sync.api.runtime import Runtime
 from expense_sync.connectors.base import (
     FatalConnectorError,
+    RateLimit,
     RetriableConnectorError,
     ValidationConnectorError,
 )
@@ -56,6 +57,21 @@ def test_two_processes_share_one_minute_budget(
     assert all(wait is not None and 56 < wait <= 61 for wait in refused)  # 60 s + the trip
     with workers[0].slot("gbol:other-tenant", limits):  # another tenant has its own budget
         pass
+
+
+def test_an_hour_budget_is_shared_beyond_the_minute(
+    runtime: Runtime, second_process: sessionmaker[Session]
+) -> None:
+    """FreeAgent counts 120 a minute and 3,600 an hour: the hour is a window of its own."""
+    limits = Limits.of(RateLimit(120, 60, per_hour=4))
+    assert (limits.per_minute, limits.per_hour) == (120, 4)
+    workers = [DatabaseRateLimiter(runtime.session_factory), DatabaseRateLimiter(second_process)]
+    for call in range(4):
+        with workers[call % 2].slot("fbrh:company", limits):
+            pass
+    with pytest.raises(RetriableConnectorError) as waiting, workers[0].slot("fbrh:company", limits):
+        pass
+    assert waiting.value.retry_after is not None and 3500 < waiting.value.retry_after <= 3600
 
 
 def test_concurrency_is_shared_and_a_slot_is_given_back(

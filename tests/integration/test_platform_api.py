@@ -27,6 +27,8 @@ def test_integrations_list_every_platform_with_its_manifest(
     assert by_key["gbol"]["manifest"]["authKind"] == "OAuth2"
     assert by_key["qhyg"]["enabled"] is True
     assert by_key["qhyg"]["manifest"]["batchSize"] == 30
+    assert by_key["fbrh"]["enabled"] is True
+    assert by_key["fbrh"]["manifest"]["attachments"]["maxBytes"] == 5 * 1024 * 1024
     assert by_key["akxx"]["enabled"] is False
     assert "cannot be linked" in by_key["akxx"]["manifest"]["availabilityNote"]
     manifest = by_key["bean"]["manifest"]
@@ -41,7 +43,14 @@ def test_integrations_list_every_platform_with_its_manifest(
 
 def test_integrations_query_and_get(api: TestClient, tenant: Tenant) -> None:
     enabled = api.get("/integrations", params={"query": "enabled=true"}, headers=tenant.headers)
-    assert {i["key"] for i in enabled.json()["results"]} == {"bean", "tryt", "gbol", "qhyg", "trji"}
+    assert {i["key"] for i in enabled.json()["results"]} == {
+        "bean",
+        "tryt",
+        "gbol",
+        "qhyg",
+        "trji",
+        "fbrh",
+    }
     named = api.get(
         "/integrations",
         params={"query": "name~quickbooks", "orderBy": "-name"},

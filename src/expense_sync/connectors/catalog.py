@@ -25,6 +25,7 @@ from expense_sync.connectors.business_central import (
     BUSINESS_CENTRAL_MANIFEST,
     BusinessCentralConnector,
 )
+from expense_sync.connectors.freeagent import FREEAGENT_MANIFEST, FreeAgentConnector
 from expense_sync.connectors.quickbooks import QUICKBOOKS_MANIFEST, QuickBooksConnector
 from expense_sync.connectors.tryton import TRYTON_MANIFEST, TrytonConnector
 from expense_sync.connectors.xero import XERO_MANIFEST, XeroConnector
@@ -69,7 +70,7 @@ MANIFESTS: tuple[PlatformManifest, ...] = (
     QUICKBOOKS_MANIFEST,
     _cloud("akxx", "Oracle NetSuite", "NS", AuthKind.OAUTH2, 25, RateLimit(100, 60), 100),
     BUSINESS_CENTRAL_MANIFEST,
-    _cloud("fbrh", "FreeAgent", "FA", AuthKind.OAUTH2, 1, RateLimit(120, 60), 5),
+    FREEAGENT_MANIFEST,
     _cloud(
         "pqsw",
         "QuickBooks Desktop",
@@ -104,6 +105,7 @@ _CONNECTORS: dict[str, Connector] = {
     "gbol": XeroConnector(),
     "trji": BusinessCentralConnector(),
     "qhyg": QuickBooksConnector(),
+    "fbrh": FreeAgentConnector(),
 }
 _BY_KEY = {m.key: m for m in (*MANIFESTS, PARTNER_EXPENSE_MANIFEST)}
 

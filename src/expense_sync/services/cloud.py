@@ -60,6 +60,15 @@ def oauth_app(settings: Settings, platform_key: str) -> OAuthApp | None:
             api_url=settings.quickbooks_api_url.rstrip("/"),
             scopes=QUICKBOOKS_SCOPES,
         )
+    if platform_key == "fbrh":
+        api = settings.freeagent_api_url.rstrip("/")
+        return OAuthApp(
+            client_id=settings.freeagent_client_id,
+            client_secret=settings.freeagent_client_secret,
+            authorize_url=f"{api}/v2/approve_app",
+            token_url=f"{api}/v2/token_endpoint",
+            api_url=api,
+        )
     return None
 
 

@@ -2,7 +2,7 @@
 process (and every thread) draws on one budget per platform tenant.
 
 Taking a slot is one short transaction: the scope's row is locked (so two processes
-never both count the last free call), the calls of the last minute and day and the live
+never both count the last free call), the calls of the last minute, hour and day and the live
 leases are counted, and a call and a lease are written. The windows slide (a call
 counts for 60 s, plus a second for the trip, and 24 h), as the platforms count them, so
 a burst at a window's edge cannot overrun the limit. A lease expires on its own if its
@@ -31,6 +31,7 @@ from expense_sync.storage.upsert import upsert
 # the platform while its minute still holds the first (benchmarks.quickbooks_postings
 # saw that 429 once in 100 batch calls before the margin).
 MINUTE = timedelta(seconds=61)
+HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
 LEASE = timedelta(seconds=120)  # longer than any call's timeout
 
@@ -71,6 +72,8 @@ class DatabaseRateLimiter:
             if blocked is not None and blocked > now:
                 waits.append((blocked - now).total_seconds())
             waits += _window_wait(session, scope, now, MINUTE, limits.per_minute)
+            if limits.per_hour is not None:
+                waits += _window_wait(session, scope, now, HOUR, limits.per_hour)
             if limits.per_day is not None:
                 waits += _window_wait(session, scope, now, DAY, limits.per_day)
             if limits.concurrent is not None:

@@ -13,8 +13,9 @@ ALLOWED_PRODUCT_IMPORTS = {
     ("expense_sync/cli.py", "sandbox_xero"),
     ("expense_sync/cli.py", "sandbox_quickbooks"),
     ("expense_sync/cli.py", "sandbox_business_central"),
+    ("expense_sync/cli.py", "sandbox_freeagent"),
 }
-SANDBOXES = ("xero", "quickbooks", "business_central")
+SANDBOXES = ("xero", "quickbooks", "business_central", "freeagent")
 
 
 def _imports(path: Path) -> list[tuple[str, str | None]]:
@@ -40,6 +41,7 @@ def _imports(path: Path) -> list[tuple[str, str | None]]:
 def test_the_sandbox_imports_nothing_from_the_product(sandbox: str) -> None:
     files = sorted((SRC / "sandboxes" / sandbox).rglob("*.py"))
     assert len(files) > 5
+    assert any(path.parent.name == "freeagent" for path in files)
     offending = [
         (str(path.relative_to(SRC)), module)
         for path in files

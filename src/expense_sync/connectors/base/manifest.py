@@ -65,13 +65,14 @@ class LinkField:
 @dataclass(frozen=True)
 class RateLimit:
     """Calls per tenant: ``requests`` per ``per_seconds`` (a sliding window), and for
-    cloud platforms also per day and in flight at once. The cloud kit enforces all three
-    across every worker process (``connectors.base.cloud.limits``)."""
+    cloud platforms also per hour (FreeAgent), per day and in flight at once. The cloud
+    kit enforces them across every worker process (``connectors.base.cloud.limits``)."""
 
     requests: int
     per_seconds: int
     per_day: int | None = None
     concurrent: int | None = None
+    per_hour: int | None = None
 
 
 @dataclass(frozen=True)

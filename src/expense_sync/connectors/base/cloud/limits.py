@@ -1,7 +1,7 @@
 """Rate limits enforced, not only declared: one budget per platform tenant, shared by
 every worker process through the database (``services.rate_limits``).
 
-Before each call a process takes a slot: the sliding minute and day windows must have
+Before each call a process takes a slot: the sliding minute (hour) and day windows must have
 room, fewer than ``concurrent`` calls may be in flight, and the platform must not have
 told us to back off (``Retry-After``). A slot that frees within a short moment is waited
 for; a longer wait raises ``RetriableConnectorError(retry_after=...)`` so the engine
@@ -28,11 +28,12 @@ class Limits:
     per_minute: int
     per_day: int | None = None
     concurrent: int | None = None
+    per_hour: int | None = None
 
     @classmethod
     def of(cls, rate: RateLimit) -> Limits:
         per_minute = max(1, rate.requests * 60 // max(rate.per_seconds, 1))
-        return cls(per_minute, rate.per_day, rate.concurrent)
+        return cls(per_minute, rate.per_day, rate.concurrent, rate.per_hour)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,97 @@
+"""The control API under ``/__sandbox__`` (not FreeAgent; for tests and people):
+
+- ``GET /__sandbox__/violations`` (``DELETE`` clears): requests and answers that broke
+  the schemas;
+- ``GET /__sandbox__/companies``; ``GET /__sandbox__/state/{companyId}``: all it holds;
+- ``POST /__sandbox__/faults`` ``{"path", "kind": "error|delay|drop", "count", "method",
+  "status", "seconds"}``, ``GET`` lists, ``DELETE`` clears;
+- ``PUT /__sandbox__/limits`` ``{"per_minute", "per_hour", "window_seconds", ...}``;
+- ``GET /__sandbox__/calls``: calls admitted and refused per company;
+- ``POST /__sandbox__/tokens/expire`` and ``/tokens/revoke``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from sandboxes.xero.faults import Fault
+
+BASE = "/__sandbox__"
+
+
+async def violations(request: Request) -> Response:
+    sandbox = request.app.state.sandbox
+    with sandbox.lock:
+        if request.method == "DELETE":
+            sandbox.violations.clear()
+            return Response(status_code=204)
+        return JSONResponse(list(sandbox.violations))
+
+
+async def companies(request: Request) -> Response:
+    sandbox = request.app.state.sandbox
+    return JSONResponse({k: b.company["name"] for k, b in sandbox.companies.items()})
+
+
+async def state(request: Request) -> Response:
+    books = request.app.state.sandbox.companies.get(request.path_params["company_id"])
+    if books is None:
+        return JSONResponse({"error": "no such company"}, 404)
+    with books.lock:
+        return JSONResponse(books.snapshot())
+
+
+async def faults(request: Request) -> Response:
+    sandbox = request.app.state.sandbox
+    if request.method == "DELETE":
+        sandbox.faults.clear()
+        return Response(status_code=204)
+    if request.method == "GET":
+        return JSONResponse(sandbox.faults.pending())
+    try:
+        fault = Fault.from_json(await request.json())
+    except (KeyError, ValueError, TypeError) as problem:
+        return JSONResponse({"error": f"bad fault: {problem}"}, 400)
+    sandbox.faults.add(fault)
+    return JSONResponse(dataclasses.asdict(fault), 201)
+
+
+async def limits(request: Request) -> Response:
+    limiter = request.app.state.sandbox.limiter
+    if request.method == "PUT":
+        try:
+            limiter.reconfigure(dataclasses.replace(limiter.limits, **(await request.json())))
+        except TypeError as problem:
+            return JSONResponse({"error": f"bad limits: {problem}"}, 400)
+    return JSONResponse(dataclasses.asdict(limiter.limits))
+
+
+async def calls(request: Request) -> Response:
+    limiter = request.app.state.sandbox.limiter
+    return JSONResponse({"calls": dict(limiter.calls), "refused": dict(limiter.refused)})
+
+
+async def expire(request: Request) -> Response:
+    return JSONResponse({"expired": request.app.state.sandbox.identity.expire_access_tokens()})
+
+
+async def revoke(request: Request) -> Response:
+    request.app.state.sandbox.identity.revoke_all()
+    return Response(status_code=204)
+
+
+def routes() -> list[Route]:
+    return [
+        Route(f"{BASE}/violations", violations, methods=["GET", "DELETE"]),
+        Route(f"{BASE}/companies", companies, methods=["GET"]),
+        Route(f"{BASE}/state/{{company_id}}", state, methods=["GET"]),
+        Route(f"{BASE}/faults", faults, methods=["GET", "POST", "DELETE"]),
+        Route(f"{BASE}/limits", limits, methods=["GET", "PUT"]),
+        Route(f"{BASE}/calls", calls, methods=["GET"]),
+        Route(f"{BASE}/tokens/expire", expire, methods=["POST"]),
+        Route(f"{BASE}/tokens/revoke", revoke, methods=["POST"]),
+    ]
