@@ -230,7 +230,7 @@ class BcSession:
         for group in _batches(pending, planned):
             self._write(group, chart, replaced)
         self._raise_refused(postings)
-        return [Posted(p.key, self._landed[p.key][1], p.revision) for p in postings]
+        return [Posted(p.key, self._landed[p.key][1], self._landed[p.key][2]) for p in postings]
 
     def _raise_refused(self, postings: list[Posting]) -> None:
         refused = [p for p in postings if (p.key, p.revision) in self._refused]

@@ -152,7 +152,7 @@ class FreeAgentSession(PushMixin):
         failed = [p for p in postings if (p.key, p.revision) in self._refused]
         if failed:
             raise ValidationConnectorError(self._words(failed))
-        return [Posted(p.key, self._landed[p.key][1][0], p.revision) for p in postings]
+        return [Posted(p.key, self._landed[p.key][1][0], self._landed[p.key][2]) for p in postings]
 
     def _forget_listings(self) -> None:
         """A write may have landed without its answer: list afresh next time."""

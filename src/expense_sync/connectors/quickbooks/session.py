@@ -241,7 +241,7 @@ class QuickBooksSession:
         for start in range(0, len(items), BATCH_SIZE):
             self._write(items[start : start + BATCH_SIZE], bodies)
         self._raise_refused(postings)
-        return [Posted(p.key, self._landed[p.key][1], p.revision) for p in postings]
+        return [Posted(p.key, self._landed[p.key][1], self._landed[p.key][2]) for p in postings]
 
     def _raise_refused(self, postings: list[Posting]) -> None:
         refused = [

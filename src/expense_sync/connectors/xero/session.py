@@ -212,7 +212,7 @@ class XeroSession:
         if failed:
             words = "; ".join(f"{p.key}: {self._refused[(p.key, p.revision)]}" for p in failed)
             raise ValidationConnectorError(words)
-        return [Posted(p.key, self._landed[p.key][1], p.revision) for p in postings]
+        return [Posted(p.key, self._landed[p.key][1], self._landed[p.key][2]) for p in postings]
 
     def _write(self, collection: str, group: list[Posting], bodies: dict[str, Any]) -> None:
         found = self.api.find_keys(collection, [p.key for p in group if p.key not in self._landed])
