@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,8 @@ from expense_sync.storage.uow import UnitOfWork
 from sandboxes.freeagent import RunningSandbox
 from tests.conftest import Tenant
 from tests.connectors import conformance
-from tests.connectors.conformance import ConnectorConformance
+from tests.connectors.conformance import ConnectorConformance, Refs, posting_of
+from tests.connectors.conformance.posting import Written
 from tests.connectors.freeagent_sandbox import Linked, freeagent_settings, link, start_consent
 from tests.connectors.freeagent_sandbox import sandbox as sandbox  # the fixture
 from tests.connectors.xero_sandbox import books_of
@@ -515,3 +517,26 @@ class TestFreeAgentConformance(ConnectorConformance):
             "chartOfAccounts",
             lambda unique: {**sample(unique), "nominalCode": f"4{int(unique[:4], 16) % 100:02d}"},
         )
+
+    def test_every_expense_type_posts_once(
+        self, connector: Any, books: LedgerSession, refs: Refs, written: Written
+    ) -> None:
+        """FreeAgent's journal entries take categories only (docs/posting.md: a bank
+        account on a line is refused naming the line), so the suite's adjustment, an
+        expense account against a bank account, must be refused with its field; the
+        check then runs as the suite's with the adjustment's other side on a category."""
+        on_bank = posting_of("Adjustment", refs)
+        with pytest.raises(ValidationConnectorError) as refused:
+            books.post([on_bank])
+        assert refused.value.field == "lines[1].accountRef.id"
+        for transaction_type in connector.manifest.transaction_types:
+            posting = posting_of(transaction_type, refs)
+            if transaction_type == "Adjustment":
+                other = replace(posting.lines[1], account=refs.income_account)
+                posting = replace(posting, lines=(posting.lines[0], other))
+            before = written() if written else 0
+            (landed,) = books.post([posting])
+            assert (landed.key, landed.revision) == (posting.key, 1), transaction_type
+            assert landed.reference, transaction_type
+            if written:
+                assert written() == before + 1, f"{transaction_type} wrote {written() - before}"

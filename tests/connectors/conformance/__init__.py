@@ -30,6 +30,9 @@ overrides in the subclass:
   default: the first expense, income and bank accounts read, contacts created);
 - ``unknown_account``: an account id no books hold, in the platform's id format.
 
+A subclass that runs a check on other records than the suite's (a platform that cannot
+write ``chartOfAccounts``) builds them with ``SAMPLES[data_type](unique())``.
+
 It lives with the tests, not in ``expense_sync``: it is built of pytest classes and
 fixtures (as Singer SDK's ``singer_sdk.testing``), and the product never imports test
 code. ``tests.connectors.memory.MemoryConnector`` passes all of it.
@@ -37,7 +40,7 @@ code. ``tests.connectors.memory.MemoryConnector`` passes all of it.
 
 from tests.connectors.conformance.attach import AttachChecks, receipt
 from tests.connectors.conformance.posting import PostChecks, Refs, posting_of
-from tests.connectors.conformance.records import SAMPLES, RecordChecks
+from tests.connectors.conformance.records import SAMPLES, RecordChecks, unique
 
 
 class ConnectorConformance(RecordChecks, PostChecks, AttachChecks):
@@ -53,4 +56,5 @@ __all__ = [
     "Refs",
     "posting_of",
     "receipt",
+    "unique",
 ]
