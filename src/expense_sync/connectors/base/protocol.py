@@ -99,7 +99,9 @@ class LedgerSession(Protocol):
 
         The books are asked, under the same lock as the write, which keys they hold: a
         posting already there at its revision (written before a crash) is not written
-        again; one at an older revision is replaced in place.
+        again; one at an older revision is replaced in place. A revision older than the
+        one the books hold (sent late) writes nothing and is answered with the revision
+        held, so it never takes the newer one's place.
         """
         ...
 
