@@ -18,9 +18,11 @@ datasets of 50 and synced in one sync per company (a long sync). ``--cloud fake`
 them to in-memory books behind a slow, rate-limited upstream (``tests.connectors.memory``):
 every call waits ``--latency`` seconds, and more than ``--calls`` calls per
 ``--window`` seconds per company are answered with a retriable error carrying
-``retry_after`` (a 429 with ``Retry-After``). ``--cloud xero`` is meant for the Xero
-connector against the Xero sandbox, once they are merged; ``--cloud none`` measures the
-Beancount companies alone.
+``retry_after`` (a 429 with ``Retry-After``). ``--cloud xero`` links them to the Xero
+connector through the link page (real HTTP to a Xero sandbox in this process, with
+Xero's real limits: 60 calls a minute, 5 at once, per organisation; ``--latency``,
+``--calls`` and ``--window`` do not apply); ``--cloud none`` measures the Beancount
+companies alone.
 
 **The Beancount companies** (``--companies``, each on its own new ledger) then each post
 one expense, wait for its sync to finish, and post the next, for ``--seconds``. The
@@ -38,10 +40,14 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import httpx
 from sqlalchemy import func, select
 
 from expense_sync.api.runtime import Runtime
@@ -112,10 +118,12 @@ class Bench:
             uow.commit()
             return sync.id
 
-    def submit_many(self, company_id: uuid.UUID, count: int) -> uuid.UUID:
+    def submit_many(
+        self, company_id: uuid.UUID, count: int, make: Callable[[int], dict[str, Any]] = expense
+    ) -> uuid.UUID:
         datasets = []
         for start in range(0, count, REQUEST):
-            items = [expense(n) for n in range(start, min(start + REQUEST, count))]
+            items = [make(n) for n in range(start, min(start + REQUEST, count))]
             with UnitOfWork(self.factory) as uow:
                 dataset = intake.create_dataset(uow.session, self.client_id, company_id,
                                                 {"items": items})  # fmt: skip
@@ -132,6 +140,14 @@ class Bench:
         with UnitOfWork(self.factory) as uow:
             return uow.session.scalar(select(Sync.completed).where(Sync.id == sync_id))
 
+    def first_problem(self, sync_id: uuid.UUID) -> str | None:
+        with UnitOfWork(self.factory) as uow:
+            return uow.session.scalar(
+                select(SyncItem.message)
+                .where(SyncItem.sync_id == sync_id, SyncItem.status != "Completed")
+                .limit(1)
+            )
+
     def items(self, sync_id: uuid.UUID) -> dict[str, int]:
         with UnitOfWork(self.factory) as uow:
             rows = uow.session.execute(
@@ -142,14 +158,55 @@ class Bench:
             return {status: count for status, count in rows}
 
 
+def xero_expense(accounts: dict[str, str]) -> Callable[[int], dict[str, Any]]:
+    """Card expenses in a Xero demo organisation's terms (account ids by nominal code)."""
+
+    def make(number: int) -> dict[str, Any]:
+        net = Decimal(10 + number % 90)
+        return {
+            "id": str(uuid.uuid4()),
+            "type": "Payment",
+            "issueDate": "2026-11-02",
+            "currency": "GBP",
+            "merchantName": f"Merchant {number % 50}",
+            "bankAccountRef": {"id": accounts["092"]},
+            "lines": [
+                {
+                    "netAmount": str(net),
+                    "taxAmount": str(net / 5),  # INPUT2 is 20%; Xero checks the sum
+                    "taxRateRef": {"id": "INPUT2"},
+                    "accountRef": {"id": accounts["429"]},
+                }
+            ],
+        }
+
+    return make
+
+
+def xero_companies(
+    bench: Bench, count: int
+) -> list[tuple[uuid.UUID, Callable[[int], dict[str, Any]]]]:
+    """``count`` companies linked to new sandbox organisations through the link page
+    (before the worker starts), each with how its expenses are made."""
+    from fastapi.testclient import TestClient
+    from tests.conftest import make_tenant
+    from tests.connectors.xero_sandbox import books_of, link
+
+    from expense_sync.api.app import create_app
+
+    api = TestClient(create_app(runtime=bench.runtime))  # no lifespan: the worker waits
+    tenant = make_tenant(bench.runtime, bench.client_name)  # the bench's own client
+    linked = []
+    for n in range(count):
+        company = link(api, tenant, f"Xero {n}")
+        chart = books_of(bench.runtime, company.connection_id).read("chartOfAccounts")
+        accounts = {str(a["nominalCode"]): str(a["id"]) for a in chart}
+        linked.append((uuid.UUID(company.company_id), xero_expense(accounts)))
+    return linked
+
+
 def cloud_connector(kind: str, args: argparse.Namespace) -> Any:
     """The connector the cloud companies link to, registered in the catalog."""
-    if kind == "xero":
-        raise SystemExit(
-            "--cloud xero needs the Xero connector (expense_sync.connectors.xero) and the Xero "
-            "sandbox, which are not on this branch yet; use --cloud fake (or none) until they "
-            "are merged, then give this benchmark a sandbox-backed company here."
-        )
     from tests.connectors.memory import MemoryConnector, Upstream
 
     from expense_sync.connectors import catalog
@@ -180,27 +237,38 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
 
-    connector = None if args.cloud == "none" else cloud_connector(args.cloud, args)
-    with tempfile.TemporaryDirectory() as work:
+    connector = None if args.cloud in ("none", "xero") else cloud_connector(args.cloud, args)
+    with tempfile.TemporaryDirectory() as work, ExitStack() as stack:
         overrides: dict[str, Any] = {"data_dir": Path(work), "database_url": args.database_url}
         if args.threads is not None:
             overrides["worker_threads"] = args.threads
         settings = Settings(**overrides)
+        sandbox = None
+        if args.cloud == "xero":
+            from tests.connectors.xero_sandbox import xero_settings
+
+            from sandboxes.xero import Limits, SandboxConfig, run
+
+            config = SandboxConfig(auto_approve=True, limits=Limits.real())
+            sandbox = stack.enter_context(run(config))
+            settings = xero_settings(settings, sandbox)
         runtime = Runtime.from_settings(settings)
         upgrade(runtime.engine)
         bench = Bench(runtime)
         small = [bench.company(f"Small {n}", "bean", None) for n in range(args.companies)]
-        clouds: list[uuid.UUID] = []
+        clouds: list[tuple[uuid.UUID, Callable[[int], dict[str, Any]]]] = []
         if connector is not None:
             for n in range(args.cloud_companies):
                 context = LinkContext(uuid.uuid4(), uuid.uuid4(), Path(work), Path(work), "Cloud")
                 info = connector.authorize(context, {}).connection_info
-                clouds.append(bench.company(f"Cloud {n}", connector.manifest.key, info))
+                clouds.append((bench.company(f"Cloud {n}", connector.manifest.key, info), expense))
+        elif sandbox is not None:
+            clouds = xero_companies(bench, args.cloud_companies)
         tune_garbage_collector()
         runtime.start()
         print(f"worker threads: {settings.worker_threads}")
         started, begun_at = time.perf_counter(), datetime.now(UTC)
-        cloud_syncs = [bench.submit_many(company, args.cloud_expenses) for company in clouds]
+        cloud_syncs = [bench.submit_many(c, args.cloud_expenses, make) for c, make in clouds]
         latencies: list[float] = []
         lock = threading.Lock()
 
@@ -221,20 +289,33 @@ def main() -> None:
             poster.start()
         for poster in posters:
             poster.join()
+        limit = (
+            "Xero's real limits"
+            if sandbox is not None
+            else f"{args.latency} s a call, {args.calls} calls / {args.window:.0f} s"
+        )
         print(f"{args.companies} Beancount companies, one expense at a time, {args.seconds:.0f} s"
               f"; cloud: {args.cloud} ({len(clouds)} x {args.cloud_expenses} expenses, "
-              f"{args.latency} s a call, {args.calls} calls / {args.window:.0f} s)")  # fmt: skip
+              f"{limit})")  # fmt: skip
         if latencies:
             ms = [latency * 1000 for latency in latencies]
             print(f"Beancount expense submit -> Completed: p50 {statistics.median(ms):.0f} ms, "
                   f"p95 {percentile(ms, 0.95):.0f} ms, max {max(ms):.0f} ms "
                   f"({len(ms)} expenses)")  # fmt: skip
+        deadline = time.perf_counter() + 300  # the cloud syncs' end is reported too
+        while time.perf_counter() < deadline and not all(map(bench.completed_at, cloud_syncs)):
+            time.sleep(0.5)
         for company_sync in cloud_syncs:
             end = bench.completed_at(company_sync)
             state = f"finished after {(end - begun_at).total_seconds():.1f} s" if end else "running"
             print(f"cloud sync {company_sync}: {state}, items {bench.items(company_sync)}")
+            if first_problem := bench.first_problem(company_sync):
+                print(f"  first failed item: {first_problem}")
         if connector is not None:
             print(f"upstream calls refused over the limit: {connector.upstream.refused}")
+        if sandbox is not None:
+            counted = httpx.get(f"{sandbox.base_url}/__sandbox__/calls").json()
+            print(f"Xero calls per organisation: {counted['calls']}; 429s: {counted['refused']}")
         runtime.stop()
 
 

@@ -8,7 +8,9 @@ limit, and the wall time the limit allows.
 
 Links a company to a fresh sandbox organisation through the link page (in-process API,
 real HTTP to the sandbox), then posts Payments through the connector's session in the
-manifest's batches, as the engine does, and prints the calls Xero saw, the wall time and
+manifest's batches, as the engine does for a fresh sync (first tries: nothing can
+have landed under their keys, so no key lookups; ``--retried`` posts them as a resumed
+sync would, each batch looked up first), and prints the calls Xero saw, the wall time and
 the 429s the sandbox answered. A ``RetriableConnectorError`` (the shared limiter asking
 for a wait) is honoured by sleeping here, where the engine would reschedule the sync.
 """
@@ -40,7 +42,9 @@ from sandboxes.xero import Limits, RunningSandbox, SandboxConfig, run
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--expenses", type=int, default=1000)
-    count = parser.parse_args().expenses
+    parser.add_argument("--retried", action="store_true", help="post as a resumed sync")
+    arguments = parser.parse_args()
+    count = arguments.expenses
     with (
         tempfile.TemporaryDirectory() as folder,
         run(SandboxConfig(auto_approve=True, limits=Limits.real())) as sandbox,
@@ -57,7 +61,7 @@ def main() -> None:
         upgrade(runtime.engine)
         with TestClient(create_app(runtime=runtime)) as api:
             linked = link(api, make_tenant(runtime, "bench"))
-        _post(runtime, sandbox, linked.connection_id, linked.tenant_id, count)
+        _post(runtime, sandbox, linked.connection_id, linked.tenant_id, count, arguments.retried)
         runtime.engine.dispose()
 
 
@@ -67,14 +71,19 @@ def _calls(sandbox: RunningSandbox) -> tuple[int, int]:
 
 
 def _post(
-    runtime: Runtime, sandbox: RunningSandbox, connection_id: str, tenant_id: str, count: int
+    runtime: Runtime,
+    sandbox: RunningSandbox,
+    connection_id: str,
+    tenant_id: str,
+    count: int,
+    retried: bool,
 ) -> None:
     books = books_of(runtime, connection_id)
     accounts = {a["nominalCode"]: a["id"] for a in books.read("chartOfAccounts")}
     line = PostingLine(accounts["429"], Decimal("10.00"), Decimal("2.00"), "INPUT2")
     postings = [
         Posting(f"bench-{n}", 1, "expense", "Payment", dt.date(2026, 11, 2), None, None,
-                (line,), counter_account=accounts["092"])
+                (line,), counter_account=accounts["092"], maybe_landed=retried)
         for n in range(count)
     ]  # fmt: skip
     size = XERO_MANIFEST.batch_size

@@ -188,7 +188,7 @@ def create_dashboard_user(
     ),
     data_dir: DataDir = None,
 ) -> None:
-    """Create a person who signs in to /dashboard with an email and a password."""
+    """Create a person who signs in to /health with an email and a password."""
     from expense_sync.domain.errors import ExpenseSyncError
     from expense_sync.services.dashboard_users import create_user
 
@@ -224,7 +224,7 @@ def serve(
         console.print("First start: created client 'default' with this API key (shown once):")
         console.print(f"  [bold]{first_key}[/]")
     console.print(f"  API docs:  {base}/docs\n  Health:    {base}/healthz")
-    console.print(f"  Dashboard: {base}/dashboard  (sign in with an API key)")
+    console.print(f"  Dashboard: {base}/health  (sign in with an API key)")
     key = first_key or "<your key>"
     console.print(
         f"  Try:       curl -H \"Authorization: Basic $(printf %s '{key}' | base64 -w0)\" "

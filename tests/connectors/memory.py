@@ -324,7 +324,7 @@ class MemoryConnector:
     ) -> None:
         self.manifest = memory_manifest(key, batch_size=batch_size)
         self.push_models = standard_push_models(
-            "Memory",
+            "In-memory books",
             (FieldRule("fullyQualifiedName", "Account name", max_length=200),),
             FieldRule("accountName", "Account name", required=True, max_length=100),
         )

@@ -17,7 +17,7 @@ from expense_sync.config import Settings
 from sandboxes.xero import RunningSandbox
 from tests.conftest import Tenant
 from tests.connectors.test_xero import PNG
-from tests.connectors.xero_sandbox import Linked, books_of, link, xero_settings
+from tests.connectors.xero_sandbox import Linked, books_of, link, relink, xero_settings
 from tests.connectors.xero_sandbox import sandbox as sandbox  # the fixture
 from tests.waiting import wait_for
 
@@ -214,8 +214,55 @@ def test_a_revoked_connection_fails_the_sync_and_loses_nothing(
     httpx.post(f"{sandbox.base_url}/__sandbox__/tokens/expire")
     sync_id = books.send("POST", "/expense-transactions", [payment])
     status = books.finished(sync_id)
-    assert status["syncStatusCode"] >= 4000, status
+    # Codat's de-authorized class: 4220 "Company deleted/de-authorized", as for an
+    # unlinked connection (4040, same reason, is kept for a company never linked).
+    assert (status["syncStatusCode"], status["syncStatus"]) == (
+        4220,
+        "Company deleted/de-authorized",
+    ), status
     assert books.linked.connection()["status"] == "Deauthorized"
     assert sandbox.state(books.linked.tenant_id)["BankTransactions"] == []
     outcome = books.outcomes(sync_id)[payment["id"]]
     assert outcome["status"] == "PushError" and "withdrew access" in outcome["message"]
+    assert "link it again" in outcome["message"]
+    # Nothing lost: linked again, the same transaction resubmitted lands once.
+    relink(books.linked)
+    assert books.linked.connection()["status"] == "Linked"
+    again = books.send("PUT", f"/expense-transactions/{payment['id']}", payment)
+    assert books.finished(again)["syncStatusCode"] == 2000, books.outcomes(again)
+    held = sandbox.state(books.linked.tenant_id)["BankTransactions"]
+    assert [t["Reference"] for t in held] == [payment["id"]]
+
+
+def arm(sandbox: RunningSandbox, **fault: Any) -> None:
+    answer = httpx.post(f"{sandbox.base_url}/__sandbox__/faults", json=fault)
+    assert answer.status_code == 201, answer.text
+
+
+def test_a_first_try_asks_xero_for_no_keys_and_a_retry_finds_what_landed(
+    runtime: Runtime, api: TestClient, tenant: Tenant, sandbox: RunningSandbox
+) -> None:
+    books = XeroBooks(runtime, api, tenant)
+    # A key lookup (GET BankTransactions?where=...) would meet this outage and wait.
+    arm(sandbox, path="/api.xro/2.0/BankTransactions", kind="error", method="GET", count=5)
+    fresh = [expense(books) for _ in range(3)]
+    assert (
+        books.finished(books.send("POST", "/expense-transactions", fresh))["syncStatusCode"] == 2000
+    )
+    pending = httpx.get(f"{sandbox.base_url}/__sandbox__/faults").json()
+    assert [f["count"] for f in pending] == [5], "a first try looked its keys up"
+    httpx.delete(f"{sandbox.base_url}/__sandbox__/faults")
+    # The write lands but its answer is lost: the next run looks the keys up, finds them.
+    arm(sandbox, path="/api.xro/2.0/BankTransactions", kind="drop", method="PUT")
+    retried = [expense(books) for _ in range(2)]
+    sync_id = books.send("POST", "/expense-transactions", retried)
+    status = books.finished(sync_id)
+    assert status["syncStatusCode"] == 2000, status
+    held = [t["Reference"] for t in sandbox.state(books.linked.tenant_id)["BankTransactions"]]
+    assert sorted(held) == sorted(e["id"] for e in fresh + retried)
+    # A revision sent again may have landed: it is found and changed in place.
+    changed = retried[0] | {"merchantName": "Bus Co"}
+    resent = books.send("PUT", f"/expense-transactions/{changed['id']}", changed)
+    assert books.finished(resent)["syncStatusCode"] == 2000
+    held_now = sandbox.state(books.linked.tenant_id)["BankTransactions"]
+    assert len(held_now) == len(held)

@@ -82,26 +82,43 @@ def start_consent(
         json={"platformKey": platform},
         headers=tenant.headers,
     ).json()
-    page = api.get(local(connection["linkUrl"]))
+    return company["id"], connection["id"], consent_url(api, connection["linkUrl"], button)
+
+
+def consent_url(api: TestClient, link_url: str, button: str = "Connect Xero") -> str:
+    """Our link page for a connection, up to the platform's consent URL."""
+    page = api.get(local(link_url))
     assert page.status_code == 200 and button in page.text, page.text
     action = re.search(r'action="([^"]*consent[^"]*)"', page.text)
     assert action is not None, page.text
     started = api.post(action.group(1).replace("&amp;", "&"), follow_redirects=False)
     assert started.status_code == 303, started.text
-    return company["id"], connection["id"], started.headers["location"]
+    return str(started.headers["location"])
 
 
 def link(api: TestClient, tenant: Tenant, name: str = "Xero Co") -> Linked:
     company_id, connection_id, consent = start_consent(api, tenant, name)
+    consent_and_return(api, consent)
+    linked = Linked(api, tenant, company_id, connection_id, "")
+    linked.tenant_id = linked.connection()["connectionInfo"]["tenantId"]
+    return linked
+
+
+def relink(linked: Linked) -> None:
+    """Link an existing connection again (after the platform de-authorized it), to the
+    same organisation (the sandbox's consent page takes ``tenant``)."""
+    consent = consent_url(linked.api, linked.connection()["linkUrl"])
+    consent_and_return(linked.api, f"{consent}&tenant={linked.tenant_id}")
+
+
+def consent_and_return(api: TestClient, consent: str) -> None:
+    """The sandbox's consent page (it approves at once), then our callback."""
     granted = httpx.get(consent, follow_redirects=False)  # the sandbox approves at once
     assert granted.status_code in (302, 303), granted.text
     back = api.get(local(granted.headers["location"]), follow_redirects=False)
     assert back.status_code == 303, back.text
     done = api.get(local(back.headers["location"]))
     assert done.status_code == 200 and "Xero connected" in done.text, done.text
-    linked = Linked(api, tenant, company_id, connection_id, "")
-    linked.tenant_id = linked.connection()["connectionInfo"]["tenantId"]
-    return linked
 
 
 def books_of(runtime: Runtime, connection_id: str) -> LedgerSession:

@@ -23,22 +23,22 @@ from tests.integration.test_sync_health import failed_sync
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-def sign_in(api: TestClient, tenant: Tenant, next_url: str = "/dashboard") -> str:
+def sign_in(api: TestClient, tenant: Tenant, next_url: str = "/health") -> str:
     """Sign in through the form; the session's CSRF token (from the next page)."""
-    form = api.get("/dashboard/sign-in", params={"next": next_url})
+    form = api.get("/health/sign-in", params={"next": next_url})
     assert form.status_code == 200
     token = TOKEN.search(form.text)
     assert token is not None
     signed = api.post(
-        "/dashboard/sign-in",
+        "/health/sign-in",
         data={"api_key": tenant.key, "next": next_url, "csrf_token": token.group(1)},
         follow_redirects=False,
     )
     assert signed.status_code == 303, signed.text
     assert signed.headers["location"] == next_url
     cookie = signed.headers["set-cookie"]
-    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/dashboard" in cookie
-    page = api.get("/dashboard")
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/health" in cookie
+    page = api.get("/health")
     assert page.status_code == 200
     found = TOKEN.search(page.text)
     assert found is not None
@@ -46,24 +46,24 @@ def sign_in(api: TestClient, tenant: Tenant, next_url: str = "/dashboard") -> st
 
 
 def test_pages_need_a_session_and_sign_in_needs_its_token(api: TestClient, tenant: Tenant) -> None:
-    asked = api.get("/dashboard/syncs?q=acme", follow_redirects=False)
+    asked = api.get("/health/syncs?q=acme", follow_redirects=False)
     assert asked.status_code == 303
     location = urlsplit(asked.headers["location"])
-    assert location.path == "/dashboard/sign-in"
-    assert parse_qs(location.query)["next"] == ["/dashboard/syncs?q=acme"]
-    no_token = api.post("/dashboard/sign-in", data={"api_key": tenant.key}, follow_redirects=False)
+    assert location.path == "/health/sign-in"
+    assert parse_qs(location.query)["next"] == ["/health/syncs?q=acme"]
+    no_token = api.post("/health/sign-in", data={"api_key": tenant.key}, follow_redirects=False)
     assert no_token.status_code == 403 and "refused" in no_token.text
-    form = api.get("/dashboard/sign-in")
+    form = api.get("/health/sign-in")
     token = TOKEN.search(form.text)
     assert token is not None
-    wrong = api.post("/dashboard/sign-in", data={"api_key": "nope", "csrf_token": token.group(1)})
+    wrong = api.post("/health/sign-in", data={"api_key": "nope", "csrf_token": token.group(1)})
     assert wrong.status_code == 401 and "not valid" in wrong.text
     elsewhere = api.post(
-        "/dashboard/sign-in",
+        "/health/sign-in",
         data={"api_key": tenant.key, "csrf_token": token.group(1), "next": "//evil.example"},
         follow_redirects=False,
     )
-    assert elsewhere.headers["location"] == "/dashboard"
+    assert elsewhere.headers["location"] == "/health"
 
 
 def test_tampered_expired_and_signed_out_sessions_go_back_to_sign_in(
@@ -73,7 +73,7 @@ def test_tampered_expired_and_signed_out_sessions_go_back_to_sign_in(
     good = api.cookies.get(COOKIE)
     assert good is not None
     api.cookies.set(COOKIE, good[:-3] + ("AAA" if not good.endswith("AAA") else "BBB"))
-    tampered = api.get("/dashboard/syncs", follow_redirects=False)
+    tampered = api.get("/health/syncs", follow_redirects=False)
     assert tampered.status_code == 303 and "reason=invalid" in tampered.headers["location"]
 
     class LongAgo(TimestampSigner):
@@ -84,20 +84,20 @@ def test_tampered_expired_and_signed_out_sessions_go_back_to_sign_in(
     old = URLSafeTimedSerializer(key, salt="session", signer=LongAgo)
     payload = URLSafeTimedSerializer(key, salt="session").loads(good)
     api.cookies.clear()
-    api.cookies.set(COOKIE, old.dumps(payload), path="/dashboard")
-    expired = api.get("/dashboard/syncs?q=books", follow_redirects=False)
+    api.cookies.set(COOKIE, old.dumps(payload), path="/health")
+    expired = api.get("/health/syncs?q=books", follow_redirects=False)
     assert expired.status_code == 303
     location = urlsplit(expired.headers["location"])
-    assert parse_qs(location.query) == {"next": ["/dashboard/syncs?q=books"], "reason": ["expired"]}
+    assert parse_qs(location.query) == {"next": ["/health/syncs?q=books"], "reason": ["expired"]}
     api.cookies.clear()
-    sign_in(api, tenant, "/dashboard/syncs?q=books")  # ...and back to the page asked for
+    sign_in(api, tenant, "/health/syncs?q=books")  # ...and back to the page asked for
 
-    csrf = TOKEN.search(api.get("/dashboard").text).group(1)  # type: ignore[union-attr]
-    assert api.post("/dashboard/sign-out", data={}).status_code == 403
-    out = api.post("/dashboard/sign-out", data={"csrf_token": csrf}, follow_redirects=False)
+    csrf = TOKEN.search(api.get("/health").text).group(1)  # type: ignore[union-attr]
+    assert api.post("/health/sign-out", data={}).status_code == 403
+    out = api.post("/health/sign-out", data={"csrf_token": csrf}, follow_redirects=False)
     assert out.status_code == 303 and "signed-out" in out.headers["location"]
     api.cookies.clear()
-    assert api.get("/dashboard", follow_redirects=False).status_code == 303
+    assert api.get("/health", follow_redirects=False).status_code == 303
 
 
 def test_history_details_and_retry_pages(
@@ -105,53 +105,51 @@ def test_history_details_and_retry_pages(
 ) -> None:
     sync_id, _, bad = failed_sync(books)
     csrf = sign_in(api, tenant)
-    overview = api.get("/dashboard?days=7")
+    overview = api.get("/health?days=7")
     assert overview.status_code == 200 and "<svg" in overview.text
     assert "5130 Data write error" in overview.text and "Beancount" in overview.text
 
-    found = api.get("/dashboard/syncs", params={"q": "books", "status": "5130"})
+    found = api.get("/health/syncs", params={"q": "books", "status": "5130"})
     assert found.status_code == 200 and sync_id in found.text
     for nothing in ("not-a-sync-id", "3fa85f64-5717-4562-b3fc-2c963f66afa6", "<script>"):
-        empty = api.get("/dashboard/syncs", params={"q": nothing})
+        empty = api.get("/health/syncs", params={"q": nothing})
         assert empty.status_code == 200 and "No sync found" in empty.text, nothing
         assert "<script>" not in empty.text
-    odd = api.get("/dashboard/syncs", params={"status": "9999", "since": "yesterday", "page": "x"})
+    odd = api.get("/health/syncs", params={"status": "9999", "since": "yesterday", "page": "x"})
     assert odd.status_code == 200 and "is not a date" in odd.text and sync_id in odd.text
     for missing in ("nope", "3fa85f64-5717-4562-b3fc-2c963f66afa6"):
-        page = api.get(f"/dashboard/syncs/{missing}")
+        page = api.get(f"/health/syncs/{missing}")
         assert page.status_code == 404 and "No sync found" in page.text
 
-    details = api.get(f"/dashboard/syncs/{sync_id}")
+    details = api.get(f"/health/syncs/{sync_id}")
     assert details.status_code == 200 and "inactive" in details.text and bad["id"] in details.text
     assert details.headers["cache-control"] == "no-store"
     assert "frame-ancestors 'none'" in details.headers["content-security-policy"]
     assert "Retry failed items (1)" in details.text
-    config = api.get(f"/dashboard/syncs/{sync_id}/config.json")
+    config = api.get(f"/health/syncs/{sync_id}/config.json")
     assert config.headers["content-disposition"].startswith("attachment")
     assert config.json()["configuration"]["bankAccount"]["id"].startswith("Liabilities")
-    items = api.get(
-        f"/dashboard/syncs/{sync_id}", params={"tab": "push-items", "status": "PushError"}
-    )
+    items = api.get(f"/health/syncs/{sync_id}", params={"tab": "push-items", "status": "PushError"})
     assert bad["id"] in items.text and items.text.count("expenseTransaction") == 1
 
-    assert api.post(f"/dashboard/syncs/{sync_id}/retry", data={}).status_code == 403
+    assert api.post(f"/health/syncs/{sync_id}/retry", data={}).status_code == 403
     retried = api.post(
-        f"/dashboard/syncs/{sync_id}/retry", data={"csrf_token": csrf}, follow_redirects=False
+        f"/health/syncs/{sync_id}/retry", data={"csrf_token": csrf}, follow_redirects=False
     )
     assert retried.status_code == 303
     retry_id = retried.headers["location"].split("/")[-1].split("?")[0]
     assert finished(books, retry_id)["syncStatusCode"] == 5130  # the books are not fixed
-    assert sync_id in api.get(f"/dashboard/syncs/{retry_id}").text  # linked to the first
+    assert sync_id in api.get(f"/health/syncs/{retry_id}").text  # linked to the first
 
     ok = send(books, "POST", "/expense-transactions", [expense()]).json()["syncId"]
     assert finished(books, ok)["syncStatusCode"] == 2000
-    refused = api.post(f"/dashboard/syncs/{ok}/retry", data={"csrf_token": csrf})
+    refused = api.post(f"/health/syncs/{ok}/retry", data={"csrf_token": csrf})
     assert refused.status_code == 409 and "Nothing to retry" in refused.text
 
-    company = api.get(f"/dashboard/companies/{books.company[11:]}")
+    company = api.get(f"/health/companies/{books.company[11:]}")
     assert company.status_code == 200 and "Linked" in company.text and ok in company.text
     refreshed = api.post(
-        f"/dashboard/companies/{books.company[11:]}/refresh",
+        f"/health/companies/{books.company[11:]}/refresh",
         data={"csrf_token": csrf},
         follow_redirects=False,
     )
@@ -159,10 +157,10 @@ def test_history_details_and_retry_pages(
 
     api.cookies.clear()
     sign_in(api, other_tenant)
-    assert "No sync found" in api.get(f"/dashboard/syncs/{sync_id}").text
-    assert "No sync found" in api.get("/dashboard/syncs", params={"q": sync_id}).text
-    assert api.get(f"/dashboard/companies/{books.company[11:]}").status_code == 404
-    theirs = api.get(f"/dashboard/syncs/{sync_id}/config.json")
+    assert "No sync found" in api.get(f"/health/syncs/{sync_id}").text
+    assert "No sync found" in api.get("/health/syncs", params={"q": sync_id}).text
+    assert api.get(f"/health/companies/{books.company[11:]}").status_code == 404
+    theirs = api.get(f"/health/syncs/{sync_id}/config.json")
     assert theirs.status_code == 404
 
 
@@ -189,17 +187,24 @@ def test_a_dashboard_user_signs_in_with_email_and_password(
     assert password_matches("correct horse battery", user.password_hash)
     assert not password_matches("correct horse battery!", user.password_hash)
 
-    form = api.get("/dashboard/sign-in")
+    form = api.get("/health/sign-in")
     token = TOKEN.search(form.text).group(1)  # type: ignore[union-attr]
     wrong = {"email": "ana@example.com", "password": "wrong", "csrf_token": token}
-    assert api.post("/dashboard/sign-in", data=wrong).status_code == 401
+    assert api.post("/health/sign-in", data=wrong).status_code == 401
     right = wrong | {"password": "correct horse battery"}
-    signed = api.post("/dashboard/sign-in", data=right, follow_redirects=False)
+    signed = api.post("/health/sign-in", data=right, follow_redirects=False)
     assert signed.status_code == 303
-    page = api.get("/dashboard")
+    page = api.get("/health")
     assert page.status_code == 200 and tenant.name in page.text
     with UnitOfWork(runtime.session_factory) as uow:  # deleting the user ends the session
         uow.session.delete(uow.session.get(DashboardUser, user_id))
         uow.commit()
-    gone = api.get("/dashboard", follow_redirects=False)
+    gone = api.get("/health", follow_redirects=False)
     assert gone.status_code == 303 and "reason=revoked" in gone.headers["location"]
+
+
+def test_dashboard_address_leads_to_sync_health(api: TestClient) -> None:
+    """The pages are at /health; /dashboard, where people guess, redirects there."""
+    moved = api.get("/dashboard", follow_redirects=False)
+    assert (moved.status_code, moved.headers["location"]) == (308, "/health")
+    assert "Sign in to Sync Health" in api.get("/dashboard").text

@@ -70,10 +70,10 @@ def test_home_page_names_the_product_and_links_what_exists(api: TestClient) -> N
     assert "expense-sync" in home.text and __version__ in home.text
     links = urls_of(home.text)
     assert {"/docs", "/redoc", "/openapi.json"} <= set(links)
-    assert "/dashboard" not in links, "a link to a dashboard this app does not have"
+    assert "/health" not in links, "a link to a dashboard this app does not have"
     for link in links:
         if not link.startswith("data:"):
             assert api.get(link).status_code == 200, link
 
-    api.app.add_api_route("/dashboard", lambda: "Sync Health")  # type: ignore[attr-defined]
-    assert "/dashboard" in urls_of(api.get("/").text)
+    api.app.add_api_route("/health", lambda: "Sync Health")  # type: ignore[attr-defined]
+    assert "/health" in urls_of(api.get("/").text)

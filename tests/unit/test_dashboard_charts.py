@@ -32,7 +32,7 @@ def test_bars_are_shares_of_the_longest() -> None:
 
 
 def test_sign_in_returns_only_to_dashboard_pages() -> None:
-    assert safe_next("/dashboard/syncs?q=acme") == "/dashboard/syncs?q=acme"
+    assert safe_next("/health/syncs?q=acme") == "/health/syncs?q=acme"
     for elsewhere in ("https://evil.example/", "//evil.example", "/companies", "", None,
-                      "/dashboard\\..\\x"):  # fmt: skip
-        assert safe_next(elsewhere) == "/dashboard", elsewhere
+                      "/health\\..\\x"):  # fmt: skip
+        assert safe_next(elsewhere) == "/health", elsewhere

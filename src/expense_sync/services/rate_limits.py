@@ -4,9 +4,9 @@ process (and every thread) draws on one budget per platform tenant.
 Taking a slot is one short transaction: the scope's row is locked (so two processes
 never both count the last free call), the calls of the last minute, hour and day and the live
 leases are counted, and a call and a lease are written. The windows slide (a call
-counts for 60 s, plus a second for the trip, and 24 h), as the platforms count them, so
-a burst at a window's edge cannot overrun the limit. A lease expires on its own if its
-process dies, so a crash never keeps a concurrency slot. Waits longer than
+counts for 60 s, an hour and 24 h, plus a second's margin: ``EDGE``), as the platforms count
+them, so a burst at a window's edge cannot overrun the limit. A lease expires on its
+own if its process dies, so a crash never keeps a concurrency slot. Waits longer than
 ``SHORT_WAIT_S`` are handed to the engine as ``RetriableConnectorError(retry_after=...)``.
 """
 
@@ -26,13 +26,13 @@ from expense_sync.connectors.base.cloud.limits import SHORT_WAIT_S, Limits, Obse
 from expense_sync.storage.models import RateLimitCall, RateLimitLease, RateLimitScope
 from expense_sync.storage.upsert import upsert
 
-# A call counts for a minute and a second: we count it when it leaves, the platform when
-# it arrives, so a minute of ours ending exactly on time would let the next call reach
-# the platform while its minute still holds the first (benchmarks.quickbooks_postings
-# saw that 429 once in 100 batch calls before the margin).
-MINUTE = timedelta(seconds=61)
-HOUR = timedelta(hours=1)
-DAY = timedelta(days=1)
+# A call is counted from just before it is sent, the platform counts it when it arrives:
+# ours stays in the window a second longer, so a call sent as our oldest one leaves the
+# window never reaches the platform while its oldest is still in its window (a 429).
+EDGE = timedelta(seconds=1)
+MINUTE = timedelta(seconds=60) + EDGE
+HOUR = timedelta(hours=1) + EDGE
+DAY = timedelta(days=1) + EDGE
 LEASE = timedelta(seconds=120)  # longer than any call's timeout
 
 

@@ -32,12 +32,12 @@ import os
 import socket
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple, cast
 
 from sqlalchemy import ColumnElement, Table, bindparam, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from expense_sync.config import Settings
 from expense_sync.connectors.base import (
@@ -86,6 +86,7 @@ class Item(NamedTuple):
     revision: int
     transaction: Transaction | None
     problems: list[Problem]
+    maybe_landed: bool = True  # see ``Posting.maybe_landed``
 
 
 @dataclass
@@ -93,6 +94,7 @@ class Work:
     """What one run of a sync holds in memory between its database transactions."""
 
     attempt: int  # the claim's, the lease's token
+    company_id: uuid.UUID
     books: LedgerSession
     transaction_types: tuple[str, ...]
     batch_size: int
@@ -119,7 +121,8 @@ def _run(session_factory: sessionmaker[Session], settings: Settings, sync_id: uu
         return claimed
     outcomes: dict[uuid.UUID, ItemOutcome] = {}
     candidates: list[tuple[uuid.UUID, int, Transaction]] = []
-    for row_id, revision, transaction, problems in claimed.items:
+    first_tries = {item.row_id for item in claimed.items if not item.maybe_landed}
+    for row_id, revision, transaction, problems, _ in claimed.items:
         if transaction is None:
             outcomes[row_id] = ("ValidationError", _joined(problems), "validation")
         elif transaction.posts_as not in claimed.transaction_types:
@@ -133,7 +136,7 @@ def _run(session_factory: sessionmaker[Session], settings: Settings, sync_id: uu
             raise LeaseLost
 
     try:
-        postings = _checked_postings(claimed.books, candidates, outcomes)
+        postings = _checked_postings(claimed.books, candidates, outcomes, first_tries)
         for row_id, result in _post_exactly_once(
             claimed.books, postings, claimed.batch_size, fence
         ):
@@ -151,9 +154,9 @@ def _run(session_factory: sessionmaker[Session], settings: Settings, sync_id: uu
             landed=outcomes,
         )
     except ConnectorError as error:
-        message = f"The books could not be used: {error.message}"
+        reason, message = _why_books_failed(session_factory, claimed.company_id, error)
         for item in claimed.items:
-            outcomes.setdefault(item.row_id, ("PushError", message, "push"))
+            outcomes.setdefault(item.row_id, ("PushError", message, reason))
     _finish(session_factory, sync_id, claimed.attempt, outcomes)
     return Outcome()
 
@@ -162,9 +165,11 @@ def _checked_postings(
     books: LedgerSession,
     candidates: list[tuple[uuid.UUID, int, Transaction]],
     outcomes: dict[uuid.UUID, ItemOutcome],
+    first_tries: set[uuid.UUID],
 ) -> list[tuple[uuid.UUID, Posting]]:
     """Check the candidates against the books as they are now (read only if there are
-    any); record the refused ones in ``outcomes`` and return postings for the rest."""
+    any); record the refused ones in ``outcomes`` and return postings for the rest
+    (those in ``first_tries`` say that nothing can have landed under their key)."""
     if not candidates:
         return []
     references = references_from({t: books.read(t) for t in REFERENCE_TYPES})
@@ -174,7 +179,10 @@ def _checked_postings(
         if problems:
             outcomes[row_id] = ("ValidationError", _joined(problems), problems[0].validator)
         else:
-            postings.append((row_id, _posting(in_currency(transaction, references), revision)))
+            posting = _posting(in_currency(transaction, references), revision)
+            if row_id in first_tries:
+                posting = replace(posting, maybe_landed=False)
+            postings.append((row_id, posting))
     return postings
 
 
@@ -210,7 +218,7 @@ def _claim(
         sync.started = sync.started or now
         sync.attempts += 1
         sync.claimed_by = holder()
-        attempt = sync.attempts
+        attempt, company_id = sync.attempts, sync.company_id
         connection = find_accounting_connection(session, sync.company_id)
         if connection is None:
             reason, message = _why_no_books(session, sync.company_id)
@@ -220,6 +228,7 @@ def _claim(
             _close(session, sync, now, no_books)
             uow.commit()
             return Outcome()
+        first_tries = _first_tries(session, sync.id)  # before they are marked
         session.execute(  # each may be on its way to the books from here on (DESIGN §3)
             update(SyncItem)
             .where(SyncItem.sync_id == sync.id, SyncItem.status.not_in(FINAL))
@@ -234,12 +243,41 @@ def _claim(
     with UnitOfWork(session_factory) as uow:
         return Work(
             attempt=attempt,
+            company_id=company_id,
             books=open_books(uow.session, settings, connection),
             transaction_types=manifest.transaction_types,
             batch_size=manifest.batch_size,
             defaults=defaults,
-            items=_read_items(uow.session, sync_id),
+            items=[
+                item._replace(maybe_landed=item.row_id not in first_tries)
+                for item in _read_items(uow.session, sync_id)
+            ],
         )
+
+
+def _first_tries(session: Session, sync_id: uuid.UUID) -> set[uuid.UUID]:
+    """The sync's open items that no try can have written yet: never marked ``Pushing``,
+    of a transaction (row) that no other sync ever held, at its first revision. Anything
+    else may be in the books already (a retry, a run resumed after a crash, a revision
+    sent again) and is looked up before it is written."""
+    other = aliased(SyncItem)
+    earlier = (
+        select(other.sync_id)
+        .where(
+            other.transaction_row_id == SyncItem.transaction_row_id,
+            other.sync_id != SyncItem.sync_id,
+        )
+        .exists()
+    )
+    rows = session.scalars(
+        select(SyncItem.transaction_row_id).where(
+            SyncItem.sync_id == sync_id,
+            SyncItem.status == "Pending",
+            SyncItem.revision == 1,
+            ~earlier,
+        )
+    )
+    return set(rows)
 
 
 def _read_items(session: Session, sync_id: uuid.UUID) -> list[Item]:
@@ -266,6 +304,21 @@ def _read_items(session: Session, sync_id: uuid.UUID) -> list[Item]:
         Item(row_id, revision, *read_transaction(kind, body, transaction_id=transaction_id))
         for row_id, revision, kind, transaction_id, body in rows
     ]
+
+
+def _why_books_failed(
+    session_factory: sessionmaker[Session], company_id: uuid.UUID, error: ConnectorError
+) -> tuple[str, str]:
+    """Why the books refused to work for this run (validator, message): a connection the
+    platform de-authorized meanwhile (a refused token refresh) fails its items as
+    unlinked (Codat's "Company deleted/de-authorized" class), to be resubmitted once it
+    is linked again; anything else is a failed push."""
+    message = f"The books could not be used: {error.message}"
+    with UnitOfWork(session_factory) as uow:
+        if find_accounting_connection(uow.session, company_id) is not None:
+            return "push", message
+        reason, what_to_do = _why_no_books(uow.session, company_id)
+    return reason, f"{message}. {what_to_do}"
 
 
 def _why_no_books(session: Session, company_id: uuid.UUID) -> tuple[str, str]:

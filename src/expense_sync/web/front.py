@@ -30,7 +30,7 @@ ASSET_TYPES = {
     "redoc.standalone.js": "text/javascript",
     "favicon.png": "image/png",
 }
-DASHBOARD = "/dashboard"
+DASHBOARD = "/health"
 
 
 @router.get("/", response_class=HTMLResponse)

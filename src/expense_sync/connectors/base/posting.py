@@ -10,6 +10,13 @@ Currencies are resolved before a posting is made (``domain.currencies``): ``curr
 is the request's, else the account's, else the company's. A transfer's two lines each
 carry their account's currency (``PostingLine.currency``); when they differ, the
 connector posts a conversion at the rate the two amounts imply.
+
+``maybe_landed`` says whether an earlier try may have written the key: the engine marks
+an item ``Pushing`` before any write (DESIGN.md §3), so an item never marked before, of
+a transaction never sent in another sync, is a first try and cannot be in the books. A
+connector whose key lookup costs a call (a cloud platform's rate limit) skips it for
+first tries; one that looks up under its own lock anyway may ignore the flag. It is
+``True`` unless the caller knows better, which is always safe.
 """
 
 from __future__ import annotations
@@ -53,6 +60,7 @@ class Posting:
     due_date: dt.date | None = None
     # Codat's ``postAsDraft`` (Business Central only): leave the record unposted.
     draft: bool = False
+    maybe_landed: bool = True  # False: a first try, nothing written under ``key`` yet
 
     @property
     def total(self) -> Decimal:

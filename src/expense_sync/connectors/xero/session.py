@@ -3,7 +3,9 @@ exactly once in Xero's batches, and attaches receipts.
 
 **Exactly once.** Every posting's key is stored where Xero can search it (see
 ``posting``). ``post`` first asks Xero which keys already landed (one ``where`` query
-per record kind in the batch), writes only the rest in one call per kind with
+per record kind in the batch, only for postings that an earlier try may have written:
+``Posting.maybe_landed``; a first try cannot be in Xero, so a fresh sync makes one
+call per 50 postings), writes only the rest in one call per kind with
 ``summarizeErrors=false`` and an ``Idempotency-Key``, and remembers each answer for the
 session. One bad posting fails alone: Xero commits the others, ``post`` raises
 ``ValidationConnectorError``, and when the engine retries the batch one posting at a
@@ -212,10 +214,13 @@ class XeroSession:
         if failed:
             words = "; ".join(f"{p.key}: {self._refused[(p.key, p.revision)]}" for p in failed)
             raise ValidationConnectorError(words)
-        return [Posted(p.key, self._landed[p.key][1], self._landed[p.key][2]) for p in postings]
+        # A late older revision is answered with the newer one it found in place.
+        return [Posted(p.key, *self._landed[p.key][1:]) for p in postings]
 
     def _write(self, collection: str, group: list[Posting], bodies: dict[str, Any]) -> None:
-        found = self.api.find_keys(collection, [p.key for p in group if p.key not in self._landed])
+        found = self.api.find_keys(
+            collection, [p.key for p in group if p.key not in self._landed and p.maybe_landed]
+        )
         id_field = ID_FIELD[collection]
         for key, existing in found.items():
             self._landed[key] = (collection, str(existing[id_field]), 1)

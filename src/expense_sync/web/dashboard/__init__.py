@@ -1,4 +1,4 @@
-"""The Sync Health dashboard (``/dashboard``): where a support person finds a sync, sees
+"""The Sync Health dashboard (``/health``): where a support person finds a sync, sees
 why it failed and retries it. ``install`` adds its pages and the handlers that send a
 visitor without a session to sign in, and refuse a form without its CSRF token."""
 
@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from expense_sync.web.dashboard import pages
 from expense_sync.web.dashboard.session import (
+    PATH,
     CsrfRefused,
     SignInRequired,
     end_session,
@@ -21,8 +22,15 @@ __all__ = ["install"]
 
 def install(app: FastAPI) -> None:
     app.include_router(pages.router)
+    # The pages live under /health (the issue's address); /dashboard, where people
+    # guess, leads there instead of answering a JSON 404.
+    app.add_api_route("/dashboard", _to_health, include_in_schema=False)
     app.add_exception_handler(SignInRequired, _sign_in_first)
     app.add_exception_handler(CsrfRefused, _refuse_form)
+
+
+async def _to_health() -> Response:
+    return RedirectResponse(PATH, 308)
 
 
 async def _sign_in_first(request: Request, error: Exception) -> Response:

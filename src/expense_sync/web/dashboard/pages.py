@@ -1,4 +1,4 @@
-"""The Sync Health dashboard's pages (``/dashboard``), server-rendered with Jinja2.
+"""The Sync Health dashboard's pages (``/health``), server-rendered with Jinja2.
 
 Each page reads the read model (``services.sync_search``, ``sync_health``,
 ``sync_overview``) for the signed-in client only; the actions (retry failed items,

@@ -3,7 +3,7 @@
 **Session.** Signing in with an API key (or as a dashboard user, with an email and a
 password) puts ``{client, key or user, csrf}`` in a cookie signed
 with itsdangerous (HMAC-SHA256, key derived from the server's secret key), HttpOnly,
-SameSite=Lax, Secure when the public URL is https, and scoped to ``/dashboard``. The
+SameSite=Lax, Secure when the public URL is https, and scoped to ``/health``. The
 signature carries its time: a cookie older than ``SESSION_SECONDS`` since the last page
 is expired, and the person is sent to sign in and then back to the page they asked for.
 Every request also checks that the API key (or user) still exists, so deleting it ends
@@ -38,7 +38,7 @@ from expense_sync.storage.models import ApiKey, Client, DashboardUser
 
 COOKIE = "expense_sync_dashboard"
 SIGN_IN_COOKIE = "expense_sync_dashboard_sign_in"
-PATH = "/dashboard"
+PATH = "/health"
 SIGN_IN_SECONDS = 3600
 
 

@@ -17,10 +17,11 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("syncs", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("claimed_by", sa.String(length=200), nullable=True))
+    # Plain ADD COLUMN: no batch copy of the table (see downgrade).
+    op.add_column("syncs", sa.Column("claimed_by", sa.String(length=200), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("syncs", schema=None) as batch_op:
-        batch_op.drop_column("claimed_by")
+    # A plain DROP COLUMN (SQLite 3.35+): a batch copy of the table would drop the old
+    # one, and SQLite's foreign keys would cascade that to every row that refers to it.
+    op.drop_column("syncs", "claimed_by")

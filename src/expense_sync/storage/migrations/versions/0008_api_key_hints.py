@@ -17,10 +17,11 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("api_keys", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("key_hint", sa.String(length=8), nullable=True))
+    # Plain ADD COLUMN: no batch copy of the table (see downgrade).
+    op.add_column("api_keys", sa.Column("key_hint", sa.String(length=8), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("api_keys", schema=None) as batch_op:
-        batch_op.drop_column("key_hint")
+    # A plain DROP COLUMN (SQLite 3.35+): a batch copy of the table would drop the old
+    # one, and SQLite's foreign keys would cascade that to every row that refers to it.
+    op.drop_column("api_keys", "key_hint")

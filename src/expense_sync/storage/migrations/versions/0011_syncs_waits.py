@@ -17,12 +17,13 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("syncs", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("waits", sa.Integer(), nullable=False, server_default=sa.text("0"))
-        )
+    # Plain ADD COLUMN: no batch copy of the table (see downgrade).
+    op.add_column(
+        "syncs", sa.Column("waits", sa.Integer(), nullable=False, server_default=sa.text("0"))
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("syncs", schema=None) as batch_op:
-        batch_op.drop_column("waits")
+    # A plain DROP COLUMN (SQLite 3.35+): a batch copy of the table would drop the old
+    # one, and SQLite's foreign keys would cascade that to every row that refers to it.
+    op.drop_column("syncs", "waits")

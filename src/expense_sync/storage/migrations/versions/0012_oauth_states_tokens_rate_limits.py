@@ -19,10 +19,11 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("connections", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("secrets_version", sa.Integer(), nullable=False, server_default="0")
-        )
+    # Plain ADD COLUMN: no batch copy of the table (see downgrade).
+    op.add_column(
+        "connections",
+        sa.Column("secrets_version", sa.Integer(), nullable=False, server_default="0"),
+    )
     op.create_table(
         "oauth_link_states",
         sa.Column("state_hash", sa.String(length=64), nullable=False),
@@ -72,5 +73,6 @@ def downgrade() -> None:
     op.drop_table("rate_limit_calls")
     op.drop_table("rate_limit_scopes")
     op.drop_table("oauth_link_states")
-    with op.batch_alter_table("connections", schema=None) as batch_op:
-        batch_op.drop_column("secrets_version")
+    # A plain DROP COLUMN (SQLite 3.35+): a batch copy of the table would drop the old
+    # one, and SQLite's foreign keys would cascade that to every row that refers to it.
+    op.drop_column("connections", "secrets_version")
