@@ -72,7 +72,8 @@ def test_an_hour_budget_is_shared_beyond_the_minute(
             pass
     with pytest.raises(RetriableConnectorError) as waiting, workers[0].slot("fbrh:company", limits):
         pass
-    assert waiting.value.retry_after is not None and 3500 < waiting.value.retry_after <= 3600
+    # An hour, and the second's margin for the call's way to the platform (EDGE).
+    assert waiting.value.retry_after is not None and 3500 < waiting.value.retry_after <= 3601
 
 
 def test_concurrency_is_shared_and_a_slot_is_given_back(
