@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from sandboxes.business_central.sandbox import Sandbox
-from sandboxes.xero.faults import Fault
+from sandboxes.common.faults import Fault
 
 BASE = "/__sandbox__"
 

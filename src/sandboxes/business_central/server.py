@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import sys
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,7 +13,7 @@ import uvicorn
 from sandboxes.business_central.app import create_app
 from sandboxes.business_central.config import SandboxConfig
 from sandboxes.business_central.sandbox import Sandbox
-from sandboxes.xero.server import free_port
+from sandboxes.common.server import serve_in_process, serve_in_thread
 
 
 @dataclass(frozen=True)
@@ -75,25 +70,16 @@ def run(
     """Serve a sandbox with uvicorn in a background thread until the block ends."""
     config = config or SandboxConfig()
     sandbox = Sandbox(config)
-    port = port or free_port(host)
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(config, sandbox), host=host, port=port, log_level="critical", lifespan="off"
-        )
-    )
-    thread = threading.Thread(target=server.run, name=f"bc-sandbox-{port}", daemon=True)
-    thread.start()
-    base_url = f"http://{host}:{port}"
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError(f"the Business Central sandbox did not start on {base_url}")
-        time.sleep(0.02)
-    try:
+    app = create_app(config, sandbox)
+    with serve_in_thread(
+        app,
+        host=host,
+        port=port,
+        label="Business Central",
+        thread_name="bc-sandbox",
+        log_level="critical",
+    ) as base_url:
         yield RunningSandbox(base_url, config, sandbox)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 @contextmanager
@@ -103,31 +89,15 @@ def run_process(
     """Serve a sandbox in its own process (``python -m sandboxes.business_central``)
     until the block ends: for benchmarks, where it must not share this interpreter."""
     config = config or SandboxConfig()
-    port = port or free_port(host)
-    command = [sys.executable, "-m", "sandboxes.business_central", "--host", host]
-    command += ["--port", str(port), "--config-json", config.to_json(), "--quiet"]
-    process = subprocess.Popen(command)
-    base_url = f"http://{host}:{port}"
-    deadline = time.monotonic() + 60
-    try:
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"the BC sandbox process exited with {process.returncode}")
-            try:
-                httpx.get(f"{base_url}/__sandbox__/companies", timeout=1)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"the BC sandbox did not start on {base_url}") from None
-                time.sleep(0.05)
+    with serve_in_process(
+        "sandboxes.business_central",
+        config.to_json(),
+        host=host,
+        port=port,
+        label="Business Central",
+        ready_path="/__sandbox__/companies",
+    ) as base_url:
         yield RunningSandbox(base_url, config, None)
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def serve(config: SandboxConfig, host: str, port: int, *, log_level: str = "info") -> None:

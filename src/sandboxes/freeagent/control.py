@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from sandboxes.xero.faults import Fault
+from sandboxes.common.faults import Fault
 
 BASE = "/__sandbox__"
 

@@ -21,9 +21,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from sandboxes.common.faults import Fault
 from sandboxes.quickbooks.api import sandbox_of
 from sandboxes.quickbooks.state import Company
-from sandboxes.xero.faults import Fault
 
 BASE = "/__sandbox__"
 

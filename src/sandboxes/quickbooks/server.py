@@ -3,23 +3,17 @@ its own (benchmarks) or in the foreground (``python -m sandboxes.quickbooks``)."
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import sys
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
-import uvicorn
 
+from sandboxes.common.server import serve_in_process, serve_in_thread
 from sandboxes.quickbooks.app import create_app
 from sandboxes.quickbooks.config import SandboxConfig
 from sandboxes.quickbooks.sandbox import Sandbox
-from sandboxes.xero.server import free_port
 
 
 @dataclass(frozen=True)
@@ -100,25 +94,16 @@ def run(
     """Serve a sandbox with uvicorn in a background thread until the block ends."""
     config = config or SandboxConfig()
     sandbox = Sandbox(config)
-    port = port or free_port(host)
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(config, sandbox), host=host, port=port, log_level="warning", lifespan="off"
-        )
-    )
-    thread = threading.Thread(target=server.run, name=f"qbo-sandbox-{port}", daemon=True)
-    thread.start()
-    base_url = f"http://{host}:{port}"
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError(f"the QuickBooks sandbox did not start on {base_url}")
-        time.sleep(0.02)
-    try:
+    app = create_app(config, sandbox)
+    with serve_in_thread(
+        app,
+        host=host,
+        port=port,
+        label="QuickBooks",
+        thread_name="qbo-sandbox",
+        log_level="warning",
+    ) as base_url:
         yield RunningSandbox(base_url, config, sandbox)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 @contextmanager
@@ -127,30 +112,12 @@ def run_process(
 ) -> Iterator[RunningSandbox]:
     """Serve a sandbox in its own process (``python -m sandboxes.quickbooks``)."""
     config = config or SandboxConfig()
-    port = port or free_port(host)
-    command = [sys.executable, "-m", "sandboxes.quickbooks", "--host", host, "--port", str(port)]
-    command += ["--config-json", config.to_json(), "--quiet"]
-    process = subprocess.Popen(command)
-    base_url = f"http://{host}:{port}"
-    deadline = time.monotonic() + 60
-    try:
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"the QuickBooks sandbox exited with {process.returncode}")
-            try:
-                httpx.get(f"{base_url}/__sandbox__/companies", timeout=1)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(
-                        f"the QuickBooks sandbox did not start on {base_url}"
-                    ) from None
-                time.sleep(0.05)
+    with serve_in_process(
+        "sandboxes.quickbooks",
+        config.to_json(),
+        host=host,
+        port=port,
+        label="QuickBooks",
+        ready_path="/__sandbox__/companies",
+    ) as base_url:
         yield RunningSandbox(base_url, config, None)
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()

@@ -20,8 +20,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from sandboxes.common.faults import Fault
 from sandboxes.xero.accounting import sandbox_of
-from sandboxes.xero.faults import Fault
 
 BASE = "/__sandbox__"
 

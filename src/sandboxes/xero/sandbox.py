@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from sandboxes.common.faults import Faults
 from sandboxes.xero.config import SandboxConfig
-from sandboxes.xero.faults import Faults
 from sandboxes.xero.identity import Identity
 from sandboxes.xero.limits import RateLimiter
 from sandboxes.xero.seeds import new_tenant
