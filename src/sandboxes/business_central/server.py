@@ -4,32 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any
 
-import httpx
 import uvicorn
 
 from sandboxes.business_central.app import create_app
 from sandboxes.business_central.config import SandboxConfig
 from sandboxes.business_central.sandbox import Sandbox
+from sandboxes.common.running import ServedSandbox
 from sandboxes.common.server import serve_in_process, serve_in_thread
 
 
-@dataclass(frozen=True)
-class RunningSandbox:
-    """A sandbox being served: where it is, its credentials, and (in a thread of this
-    process) its memory; ``sandbox`` is None when it runs in its own process."""
-
-    base_url: str
-    config: SandboxConfig
-    sandbox: Sandbox | None
-
-    @property
-    def memory(self) -> Sandbox:
-        if self.sandbox is None:
-            raise RuntimeError("the sandbox runs in another process; use the control API")
-        return self.sandbox
+class RunningSandbox(ServedSandbox[SandboxConfig, Sandbox]):
+    """A Business Central sandbox being served (see ``ServedSandbox``), with its platform's URLs."""
 
     @property
     def authorize_url(self) -> str:
@@ -45,22 +31,6 @@ class RunningSandbox:
     def company_id(self, environment: str | None = None) -> str:
         companies = self._control("GET", "companies").json()
         return str(companies[environment or self.config.environments[0]][0]["id"])
-
-    def violations(self) -> list[dict[str, Any]]:
-        """Every request or answer so far that broke the schemas (none, when all is well)."""
-        found: list[dict[str, Any]] = self._control("GET", "violations").json()
-        return found
-
-    def state(self, company_id: str) -> dict[str, list[dict[str, Any]]]:
-        """Every record the company holds, by collection (``KeyError`` if none)."""
-        answer = self._control("GET", f"state/{company_id}")
-        if answer.status_code == 404:
-            raise KeyError(company_id)
-        found: dict[str, list[dict[str, Any]]] = answer.json()
-        return found
-
-    def _control(self, method: str, path: str) -> httpx.Response:
-        return httpx.request(method, f"{self.base_url}/__sandbox__/{path}", timeout=30)
 
 
 @contextmanager

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from sandboxes.common.faults import Fault
+from sandboxes.common.control import fault_control
 
 BASE = "/__sandbox__"
 
@@ -46,18 +46,7 @@ async def state(request: Request) -> Response:
 
 
 async def faults(request: Request) -> Response:
-    sandbox = request.app.state.sandbox
-    if request.method == "DELETE":
-        sandbox.faults.clear()
-        return Response(status_code=204)
-    if request.method == "GET":
-        return JSONResponse(sandbox.faults.pending())
-    try:
-        fault = Fault.from_json(await request.json())
-    except (KeyError, ValueError, TypeError) as problem:
-        return JSONResponse({"error": f"bad fault: {problem}"}, 400)
-    sandbox.faults.add(fault)
-    return JSONResponse(dataclasses.asdict(fault), 201)
+    return await fault_control(request, request.app.state.sandbox.faults)
 
 
 async def limits(request: Request) -> Response:

@@ -5,31 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any
 
-import httpx
-
+from sandboxes.common.running import ServedSandbox
 from sandboxes.common.server import serve_in_process, serve_in_thread
 from sandboxes.quickbooks.app import create_app
 from sandboxes.quickbooks.config import SandboxConfig
 from sandboxes.quickbooks.sandbox import Sandbox
 
 
-@dataclass(frozen=True)
-class RunningSandbox:
-    """A sandbox being served: where it is, its credentials, and (in a thread of this
-    process) its memory; ``sandbox`` is None when it runs in its own process."""
-
-    base_url: str
-    config: SandboxConfig
-    sandbox: Sandbox | None
-
-    @property
-    def memory(self) -> Sandbox:
-        if self.sandbox is None:
-            raise RuntimeError("the sandbox runs in another process; use the control API")
-        return self.sandbox
+class RunningSandbox(ServedSandbox[SandboxConfig, Sandbox]):
+    """A QuickBooks sandbox being served (see ``ServedSandbox``), with its platform's URLs."""
 
     @property
     def authorize_url(self) -> str:
@@ -59,32 +44,6 @@ class RunningSandbox:
     def realm(self, country: str) -> str:
         """The realm id of the seeded company of ``country`` (``US`` or ``GB``)."""
         return next(c["realmId"] for c in self.companies() if c["country"] == country)
-
-    def violations(self) -> list[dict[str, Any]]:
-        """Every request or answer so far that broke Intuit's XSDs (none, when all is well)."""
-        found: list[dict[str, Any]] = self._control("GET", "violations").json()
-        return found
-
-    def state(self, realm_id: str) -> dict[str, Any]:
-        """Everything ``realm_id`` holds (``KeyError`` if there is no such company)."""
-        answer = self._control("GET", f"state/{realm_id}", check=False)
-        if answer.status_code == 404:
-            raise KeyError(realm_id)
-        answer.raise_for_status()
-        found: dict[str, Any] = answer.json()
-        return found
-
-    def control(self, method: str, path: str, json: Any = None) -> httpx.Response:
-        """A call of the control API (``path`` under ``/__sandbox__/``), checked."""
-        return self._control(method, path, json=json)
-
-    def _control(
-        self, method: str, path: str, *, check: bool = True, json: Any = None
-    ) -> httpx.Response:
-        answer = httpx.request(method, f"{self.base_url}/__sandbox__/{path}", json=json, timeout=30)
-        if check:
-            answer.raise_for_status()
-        return answer
 
 
 @contextmanager

@@ -4,33 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any
 
-import httpx
 import uvicorn
 
+from sandboxes.common.running import ServedSandbox
 from sandboxes.common.server import serve_in_process, serve_in_thread
 from sandboxes.xero.app import create_app
 from sandboxes.xero.config import SandboxConfig
 from sandboxes.xero.sandbox import Sandbox
 
 
-@dataclass(frozen=True)
-class RunningSandbox:
-    """A sandbox being served: where it is, its credentials, and (in a thread of this
-    process) its memory; ``sandbox`` is None when it runs in its own process."""
-
-    base_url: str
-    config: SandboxConfig
-    sandbox: Sandbox | None
-
-    @property
-    def memory(self) -> Sandbox:
-        """The sandbox's memory, to arrange what the API cannot (in-thread runs only)."""
-        if self.sandbox is None:
-            raise RuntimeError("the sandbox runs in another process; use the control API")
-        return self.sandbox
+class RunningSandbox(ServedSandbox[SandboxConfig, Sandbox]):
+    """A Xero sandbox being served (see ``ServedSandbox``), with its platform's URLs."""
 
     @property
     def authorize_url(self) -> str:
@@ -51,26 +36,6 @@ class RunningSandbox:
     @property
     def api_url(self) -> str:
         return f"{self.base_url}/api.xro/2.0"
-
-    def violations(self) -> list[dict[str, Any]]:
-        """Every request or answer so far that broke Xero's spec (none, when all is well)."""
-        found: list[dict[str, Any]] = self._control("GET", "violations").json()
-        return found
-
-    def state(self, tenant_id: str) -> dict[str, Any]:
-        """Everything ``tenant_id`` holds (``KeyError`` if the sandbox has no such tenant)."""
-        answer = self._control("GET", f"state/{tenant_id}", check=False)
-        if answer.status_code == 404:
-            raise KeyError(tenant_id)
-        answer.raise_for_status()
-        found: dict[str, Any] = answer.json()
-        return found
-
-    def _control(self, method: str, path: str, *, check: bool = True) -> httpx.Response:
-        answer = httpx.request(method, f"{self.base_url}/__sandbox__/{path}", timeout=30)
-        if check:
-            answer.raise_for_status()
-        return answer
 
 
 @contextmanager
