@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -30,3 +32,36 @@ async def fault_control(request: Request, faults: Faults) -> Response:
         return problem(f"bad fault: {error}")
     faults.add(fault)
     return JSONResponse(dataclasses.asdict(fault), 201)
+
+
+class Limiter(Protocol):
+    """A sandbox's rate limiter as the control API sees it (each platform's limits are
+    its own dataclass; the limiter counts calls and refusals by key)."""
+
+    @property
+    def limits(self) -> Any: ...
+
+    @property
+    def calls(self) -> Mapping[str, int]: ...
+
+    @property
+    def refused(self) -> Mapping[str, int]: ...
+
+    def reconfigure(self, limits: Any) -> None: ...
+
+
+async def limits_control(request: Request, limiter: Limiter) -> Response:
+    """``/__sandbox__/limits``: GET shows the limits, PUT changes the fields given (400
+    naming an unknown field)."""
+    if request.method == "PUT":
+        try:
+            new = dataclasses.replace(limiter.limits, **(await request.json()))
+        except TypeError as error:
+            return problem(f"bad limits: {error}")
+        limiter.reconfigure(new)
+    return JSONResponse(dataclasses.asdict(limiter.limits))
+
+
+def calls_control(limiter: Limiter) -> Response:
+    """``/__sandbox__/calls``: the calls admitted and refused so far, by key."""
+    return JSONResponse({"calls": dict(limiter.calls), "refused": dict(limiter.refused)})

@@ -12,13 +12,11 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from sandboxes.common.control import fault_control
+from sandboxes.common.control import calls_control, fault_control, limits_control
 
 BASE = "/__sandbox__"
 
@@ -50,18 +48,11 @@ async def faults(request: Request) -> Response:
 
 
 async def limits(request: Request) -> Response:
-    limiter = request.app.state.sandbox.limiter
-    if request.method == "PUT":
-        try:
-            limiter.reconfigure(dataclasses.replace(limiter.limits, **(await request.json())))
-        except TypeError as problem:
-            return JSONResponse({"error": f"bad limits: {problem}"}, 400)
-    return JSONResponse(dataclasses.asdict(limiter.limits))
+    return await limits_control(request, request.app.state.sandbox.limiter)
 
 
 async def calls(request: Request) -> Response:
-    limiter = request.app.state.sandbox.limiter
-    return JSONResponse({"calls": dict(limiter.calls), "refused": dict(limiter.refused)})
+    return calls_control(request.app.state.sandbox.limiter)
 
 
 async def expire(request: Request) -> Response:

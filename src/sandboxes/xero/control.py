@@ -14,13 +14,11 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from sandboxes.common.control import fault_control, problem
+from sandboxes.common.control import calls_control, fault_control, limits_control, problem
 from sandboxes.xero.accounting import sandbox_of
 
 BASE = "/__sandbox__"
@@ -62,19 +60,11 @@ async def faults(request: Request) -> Response:
 
 
 async def limits(request: Request) -> Response:
-    sandbox = sandbox_of(request)
-    if request.method == "PUT":
-        try:
-            new = dataclasses.replace(sandbox.limiter.limits, **(await request.json()))
-        except TypeError as error:
-            return problem(f"bad limits: {error}")
-        sandbox.limiter.reconfigure(new)
-    return JSONResponse(dataclasses.asdict(sandbox.limiter.limits))
+    return await limits_control(request, sandbox_of(request).limiter)
 
 
 async def calls(request: Request) -> Response:
-    limiter = sandbox_of(request).limiter
-    return JSONResponse({"calls": dict(limiter.calls), "refused": dict(limiter.refused)})
+    return calls_control(sandbox_of(request).limiter)
 
 
 async def expire_tokens(request: Request) -> Response:
