@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from sandboxes.business_central.sandbox import Sandbox
-from sandboxes.xero.faults import Fault
+from sandboxes.common.control import fault_control
 
 BASE = "/__sandbox__"
 
@@ -56,16 +56,7 @@ async def companies(request: Request) -> Response:
 
 
 async def faults(request: Request) -> Response:
-    sandbox = _sandbox(request)
-    if request.method == "DELETE":
-        sandbox.faults.clear()
-        return Response(status_code=204)
-    try:
-        fault = Fault.from_json(await request.json())
-    except (KeyError, ValueError, TypeError) as problem:
-        return JSONResponse({"error": f"bad fault: {problem}"}, 400)
-    sandbox.faults.add(fault)
-    return JSONResponse(dataclasses.asdict(fault), 201)
+    return await fault_control(request, _sandbox(request).faults)
 
 
 async def limits(request: Request) -> Response:

@@ -17,7 +17,7 @@ from sandboxes.business_central.config import Limits, SandboxConfig
 from sandboxes.business_central.identity import Identity
 from sandboxes.business_central.seeds import seed
 from sandboxes.business_central.store import Company, now
-from sandboxes.xero.faults import Faults
+from sandboxes.common.faults import Faults
 
 
 @dataclass

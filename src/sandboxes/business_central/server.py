@@ -2,39 +2,20 @@
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import sys
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any
 
-import httpx
 import uvicorn
 
 from sandboxes.business_central.app import create_app
 from sandboxes.business_central.config import SandboxConfig
 from sandboxes.business_central.sandbox import Sandbox
-from sandboxes.xero.server import free_port
+from sandboxes.common.running import ServedSandbox
+from sandboxes.common.server import serve_in_process, serve_in_thread
 
 
-@dataclass(frozen=True)
-class RunningSandbox:
-    """A sandbox being served: where it is, its credentials, and (in a thread of this
-    process) its memory; ``sandbox`` is None when it runs in its own process."""
-
-    base_url: str
-    config: SandboxConfig
-    sandbox: Sandbox | None
-
-    @property
-    def memory(self) -> Sandbox:
-        if self.sandbox is None:
-            raise RuntimeError("the sandbox runs in another process; use the control API")
-        return self.sandbox
+class RunningSandbox(ServedSandbox[SandboxConfig, Sandbox]):
+    """A Business Central sandbox being served (see ``ServedSandbox``), with its platform's URLs."""
 
     @property
     def authorize_url(self) -> str:
@@ -51,22 +32,6 @@ class RunningSandbox:
         companies = self._control("GET", "companies").json()
         return str(companies[environment or self.config.environments[0]][0]["id"])
 
-    def violations(self) -> list[dict[str, Any]]:
-        """Every request or answer so far that broke the schemas (none, when all is well)."""
-        found: list[dict[str, Any]] = self._control("GET", "violations").json()
-        return found
-
-    def state(self, company_id: str) -> dict[str, list[dict[str, Any]]]:
-        """Every record the company holds, by collection (``KeyError`` if none)."""
-        answer = self._control("GET", f"state/{company_id}")
-        if answer.status_code == 404:
-            raise KeyError(company_id)
-        found: dict[str, list[dict[str, Any]]] = answer.json()
-        return found
-
-    def _control(self, method: str, path: str) -> httpx.Response:
-        return httpx.request(method, f"{self.base_url}/__sandbox__/{path}", timeout=30)
-
 
 @contextmanager
 def run(
@@ -75,25 +40,16 @@ def run(
     """Serve a sandbox with uvicorn in a background thread until the block ends."""
     config = config or SandboxConfig()
     sandbox = Sandbox(config)
-    port = port or free_port(host)
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(config, sandbox), host=host, port=port, log_level="critical", lifespan="off"
-        )
-    )
-    thread = threading.Thread(target=server.run, name=f"bc-sandbox-{port}", daemon=True)
-    thread.start()
-    base_url = f"http://{host}:{port}"
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError(f"the Business Central sandbox did not start on {base_url}")
-        time.sleep(0.02)
-    try:
+    app = create_app(config, sandbox)
+    with serve_in_thread(
+        app,
+        host=host,
+        port=port,
+        label="Business Central",
+        thread_name="bc-sandbox",
+        log_level="critical",
+    ) as base_url:
         yield RunningSandbox(base_url, config, sandbox)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 @contextmanager
@@ -103,31 +59,15 @@ def run_process(
     """Serve a sandbox in its own process (``python -m sandboxes.business_central``)
     until the block ends: for benchmarks, where it must not share this interpreter."""
     config = config or SandboxConfig()
-    port = port or free_port(host)
-    command = [sys.executable, "-m", "sandboxes.business_central", "--host", host]
-    command += ["--port", str(port), "--config-json", config.to_json(), "--quiet"]
-    process = subprocess.Popen(command)
-    base_url = f"http://{host}:{port}"
-    deadline = time.monotonic() + 60
-    try:
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"the BC sandbox process exited with {process.returncode}")
-            try:
-                httpx.get(f"{base_url}/__sandbox__/companies", timeout=1)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"the BC sandbox did not start on {base_url}") from None
-                time.sleep(0.05)
+    with serve_in_process(
+        "sandboxes.business_central",
+        config.to_json(),
+        host=host,
+        port=port,
+        label="Business Central",
+        ready_path="/__sandbox__/companies",
+    ) as base_url:
         yield RunningSandbox(base_url, config, None)
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def serve(config: SandboxConfig, host: str, port: int, *, log_level: str = "info") -> None:

@@ -10,9 +10,10 @@ Postman collection (``schemas``). In tests::
 or ``python -m sandboxes.freeagent --port 8091``. See docs/sandboxes.md.
 """
 
+from sandboxes.common.server import free_port
 from sandboxes.freeagent.app import create_app
 from sandboxes.freeagent.config import Limits, SandboxConfig
 from sandboxes.freeagent.sandbox import Sandbox
-from sandboxes.freeagent.server import RunningSandbox, free_port, run
+from sandboxes.freeagent.server import RunningSandbox, run
 
 __all__ = ["Limits", "RunningSandbox", "Sandbox", "SandboxConfig", "create_app", "free_port", "run"]

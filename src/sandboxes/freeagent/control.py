@@ -12,13 +12,11 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from sandboxes.xero.faults import Fault
+from sandboxes.common.control import calls_control, fault_control, limits_control
 
 BASE = "/__sandbox__"
 
@@ -46,33 +44,15 @@ async def state(request: Request) -> Response:
 
 
 async def faults(request: Request) -> Response:
-    sandbox = request.app.state.sandbox
-    if request.method == "DELETE":
-        sandbox.faults.clear()
-        return Response(status_code=204)
-    if request.method == "GET":
-        return JSONResponse(sandbox.faults.pending())
-    try:
-        fault = Fault.from_json(await request.json())
-    except (KeyError, ValueError, TypeError) as problem:
-        return JSONResponse({"error": f"bad fault: {problem}"}, 400)
-    sandbox.faults.add(fault)
-    return JSONResponse(dataclasses.asdict(fault), 201)
+    return await fault_control(request, request.app.state.sandbox.faults)
 
 
 async def limits(request: Request) -> Response:
-    limiter = request.app.state.sandbox.limiter
-    if request.method == "PUT":
-        try:
-            limiter.reconfigure(dataclasses.replace(limiter.limits, **(await request.json())))
-        except TypeError as problem:
-            return JSONResponse({"error": f"bad limits: {problem}"}, 400)
-    return JSONResponse(dataclasses.asdict(limiter.limits))
+    return await limits_control(request, request.app.state.sandbox.limiter)
 
 
 async def calls(request: Request) -> Response:
-    limiter = request.app.state.sandbox.limiter
-    return JSONResponse({"calls": dict(limiter.calls), "refused": dict(limiter.refused)})
+    return calls_control(request.app.state.sandbox.limiter)
 
 
 async def expire(request: Request) -> Response:

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from sandboxes.common.faults import Faults
 from sandboxes.freeagent.config import Limits, SandboxConfig
 from sandboxes.freeagent.identity import Identity
 from sandboxes.freeagent.store import Books, seeded_books
-from sandboxes.xero.faults import Faults
 
 
 class RateLimiter:

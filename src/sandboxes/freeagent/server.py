@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -12,6 +9,7 @@ from typing import Any
 
 import uvicorn
 
+from sandboxes.common.server import serve_in_thread
 from sandboxes.freeagent.app import create_app
 from sandboxes.freeagent.config import SandboxConfig
 from sandboxes.freeagent.sandbox import Sandbox
@@ -42,13 +40,6 @@ class RunningSandbox:
             return snapshot
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as probe:
-        probe.bind((host, 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @contextmanager
 def run(
     config: SandboxConfig | None = None, *, host: str = "127.0.0.1", port: int = 0
@@ -56,25 +47,16 @@ def run(
     """Serve a sandbox with uvicorn in a background thread until the block ends."""
     config = config or SandboxConfig()
     sandbox = Sandbox(config)
-    port = port or free_port(host)
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(config, sandbox), host=host, port=port, log_level="warning", lifespan="off"
-        )
-    )
-    thread = threading.Thread(target=server.run, name=f"freeagent-sandbox-{port}", daemon=True)
-    thread.start()
-    base_url = f"http://{host}:{port}"
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError(f"the FreeAgent sandbox did not start on {base_url}")
-        time.sleep(0.02)
-    try:
+    app = create_app(config, sandbox)
+    with serve_in_thread(
+        app,
+        host=host,
+        port=port,
+        label="FreeAgent",
+        thread_name="freeagent-sandbox",
+        log_level="warning",
+    ) as base_url:
         yield RunningSandbox(base_url, config, sandbox)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def serve(config: SandboxConfig, host: str, port: int) -> None:

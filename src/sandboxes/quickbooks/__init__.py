@@ -13,11 +13,11 @@ Start one in tests::
 ``python -m sandboxes.quickbooks --port 8091``. See docs/sandboxes.md.
 """
 
+from sandboxes.common.server import free_port
 from sandboxes.quickbooks.app import create_app
 from sandboxes.quickbooks.config import Limits, SandboxConfig
 from sandboxes.quickbooks.sandbox import Sandbox
 from sandboxes.quickbooks.server import RunningSandbox, run, run_process
-from sandboxes.xero.server import free_port
 
 __all__ = [
     "Limits",

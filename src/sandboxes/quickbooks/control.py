@@ -15,21 +15,15 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from sandboxes.common.control import calls_control, fault_control, limits_control, problem
 from sandboxes.quickbooks.api import sandbox_of
 from sandboxes.quickbooks.state import Company
-from sandboxes.xero.faults import Fault
 
 BASE = "/__sandbox__"
-
-
-def _problem(message: str, status: int = 400) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
 
 
 def _summary(company: Company) -> dict[str, str]:
@@ -53,7 +47,7 @@ async def violations(request: Request) -> Response:
 async def state(request: Request) -> Response:
     company = sandbox_of(request).company(request.path_params["realm_id"])
     if company is None:
-        return _problem("no such company", 404)
+        return problem("no such company", 404)
     return JSONResponse(company.snapshot())
 
 
@@ -64,7 +58,7 @@ async def companies(request: Request) -> Response:
         try:
             company = sandbox.add_company(str(body.get("seed", "us")), body.get("name"))
         except ValueError as error:
-            return _problem(str(error))
+            return problem(str(error))
         return JSONResponse(_summary(company), 201)
     return JSONResponse([_summary(c) for c in list(sandbox.companies.values())])
 
@@ -72,7 +66,7 @@ async def companies(request: Request) -> Response:
 async def preferences(request: Request) -> Response:
     company = sandbox_of(request).company(request.path_params["realm_id"])
     if company is None:
-        return _problem("no such company", 404)
+        return problem("no such company", 404)
     body = await request.json()
     with company.lock:
         prefs = company.preferences
@@ -89,34 +83,15 @@ async def preferences(request: Request) -> Response:
 
 
 async def faults(request: Request) -> Response:
-    sandbox = sandbox_of(request)
-    if request.method == "DELETE":
-        sandbox.faults.clear()
-        return Response(status_code=204)
-    if request.method == "GET":
-        return JSONResponse(sandbox.faults.pending())
-    try:
-        fault = Fault.from_json(await request.json())
-    except (KeyError, ValueError, TypeError) as error:
-        return _problem(f"bad fault: {error}")
-    sandbox.faults.add(fault)
-    return JSONResponse(dataclasses.asdict(fault), 201)
+    return await fault_control(request, sandbox_of(request).faults)
 
 
 async def limits(request: Request) -> Response:
-    sandbox = sandbox_of(request)
-    if request.method == "PUT":
-        try:
-            new = dataclasses.replace(sandbox.limiter.limits, **(await request.json()))
-        except TypeError as error:
-            return _problem(f"bad limits: {error}")
-        sandbox.limiter.reconfigure(new)
-    return JSONResponse(dataclasses.asdict(sandbox.limiter.limits))
+    return await limits_control(request, sandbox_of(request).limiter)
 
 
 async def calls(request: Request) -> Response:
-    limiter = sandbox_of(request).limiter
-    return JSONResponse({"calls": dict(limiter.calls), "refused": dict(limiter.refused)})
+    return calls_control(sandbox_of(request).limiter)
 
 
 async def expire_tokens(request: Request) -> Response:
@@ -132,7 +107,7 @@ async def files(request: Request) -> Response:
     company = sandbox_of(request).company(request.path_params["realm_id"])
     stored = company.files.get(request.path_params["id"]) if company else None
     if stored is None:
-        return _problem("no such file", 404)
+        return problem("no such file", 404)
     return Response(stored.content, media_type=stored.content_type)
 
 

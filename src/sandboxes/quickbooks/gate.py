@@ -21,10 +21,11 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from sandboxes.common.asgi import RawHeaders, Replay, read_body, send_answer
 from sandboxes.quickbooks import schema
 from sandboxes.quickbooks.api import PREFIX
 from sandboxes.quickbooks.attachments import SchemaViolation
-from sandboxes.quickbooks.sandbox import Replay, Sandbox
+from sandboxes.quickbooks.sandbox import Sandbox
 from sandboxes.quickbooks.state import ENTITIES
 from sandboxes.quickbooks.wire import (
     INTERNAL,
@@ -38,7 +39,6 @@ from sandboxes.quickbooks.wire import (
     unauthorized,
 )
 
-RawHeaders = list[tuple[bytes, bytes]]
 Answer = tuple[int, RawHeaders, bytes]
 OAUTH_PATHS = ("/connect/oauth2", "/oauth2/v1/tokens/bearer", "/v2/oauth2/tokens/revoke")
 JSON = [(b"content-type", b"application/json;charset=UTF-8")]
@@ -106,20 +106,20 @@ class Gate:
             await self.app(scope, receive, send)
             return
         method: str = scope["method"]
-        body = await _read_body(receive)
+        body = await read_body(receive)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
         problem = wire_problem(method, path, headers) if api_call else None
         if problem is not None:
             self.sandbox.record_violation("request", method, path, problem)
-            await _send(send, *violation("request", problem))
+            await send_answer(send, *violation("request", problem))
             return
         element = request_element(method, path, headers.get("content-type", ""))
         if element is not None:
             error = await asyncio.to_thread(_body_errors, element, body)
             if error:
                 self.sandbox.record_violation("request", method, path, error)
-                await _send(send, *violation("request", error))
+                await send_answer(send, *violation("request", error))
                 return
         if api_call:
             status, raw, data, drop = await self._api(scope, method, path, headers, query, body)
@@ -129,9 +129,9 @@ class Gate:
             error = await asyncio.to_thread(_body_errors, "IntuitResponse", data)
             if error:
                 self.sandbox.record_violation("response", method, path, error)
-                await _send(send, *violation("response", error))
+                await send_answer(send, *violation("response", error))
                 return
-        await _send(send, status, raw, data, drop=drop)
+        await send_answer(send, status, raw, data, drop=drop)
 
     async def _api(
         self,
@@ -230,27 +230,3 @@ def _body_errors(element: str, data: bytes) -> str | None:
     if not isinstance(value, dict):
         return "the body is not a JSON object"
     return schema.errors(element, value)
-
-
-async def _read_body(receive: Receive) -> bytes:
-    chunks = []
-    while True:
-        message = await receive()
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body"):
-            return b"".join(chunks)
-
-
-async def _send(
-    send: Send, status: int, headers: RawHeaders, body: bytes, *, drop: bool = False
-) -> None:
-    headers = [*headers, (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    if drop:
-        # Half an answer, then the connection closes: the write is stored, the client
-        # cannot know it was.
-        await send(
-            {"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True}
-        )
-        return
-    await send({"type": "http.response.body", "body": body})

@@ -7,21 +7,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from sandboxes.common.asgi import Replay
+from sandboxes.common.faults import Faults
 from sandboxes.quickbooks.config import SandboxConfig
 from sandboxes.quickbooks.identity import Identity
 from sandboxes.quickbooks.limits import RateLimiter
 from sandboxes.quickbooks.seeds import SEEDS, new_company
 from sandboxes.quickbooks.state import Company
-from sandboxes.xero.faults import Faults  # the fault kinds are the same for every sandbox
-
-
-@dataclass(frozen=True)
-class Replay:
-    """The first answer to a write with a ``requestid``, sent again for the same id."""
-
-    status: int
-    headers: list[tuple[bytes, bytes]]
-    body: bytes
 
 
 @dataclass

@@ -12,10 +12,11 @@ Start one in tests::
 ``python -m sandboxes.xero --port 8090``. See docs/sandboxes.md.
 """
 
+from sandboxes.common.server import free_port
 from sandboxes.xero.app import create_app
 from sandboxes.xero.config import Limits, SandboxConfig
 from sandboxes.xero.sandbox import Sandbox
-from sandboxes.xero.server import RunningSandbox, free_port, run, run_process
+from sandboxes.xero.server import RunningSandbox, run, run_process
 
 __all__ = [
     "Limits",

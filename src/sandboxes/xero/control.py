@@ -14,20 +14,14 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from sandboxes.common.control import calls_control, fault_control, limits_control, problem
 from sandboxes.xero.accounting import sandbox_of
-from sandboxes.xero.faults import Fault
 
 BASE = "/__sandbox__"
-
-
-def _problem(message: str, status: int = 400) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
 
 
 async def violations(request: Request) -> Response:
@@ -43,7 +37,7 @@ async def violations(request: Request) -> Response:
 async def state(request: Request) -> Response:
     tenant = sandbox_of(request).tenant(request.path_params["tenant_id"])
     if tenant is None:
-        return _problem("no such tenant", 404)
+        return problem("no such tenant", 404)
     return JSONResponse(tenant.snapshot())
 
 
@@ -54,7 +48,7 @@ async def tenants(request: Request) -> Response:
         try:
             tenant = sandbox.add_tenant(name=body.get("name"), seed=body.get("seed"))
         except ValueError as error:
-            return _problem(str(error))
+            return problem(str(error))
         return JSONResponse({"tenantId": tenant.tenant_id, "tenantName": tenant.name}, 201)
     return JSONResponse(
         [{"tenantId": t.tenant_id, "tenantName": t.name} for t in sandbox.tenants.values()]
@@ -62,34 +56,15 @@ async def tenants(request: Request) -> Response:
 
 
 async def faults(request: Request) -> Response:
-    sandbox = sandbox_of(request)
-    if request.method == "DELETE":
-        sandbox.faults.clear()
-        return Response(status_code=204)
-    if request.method == "GET":
-        return JSONResponse(sandbox.faults.pending())
-    try:
-        fault = Fault.from_json(await request.json())
-    except (KeyError, ValueError, TypeError) as error:
-        return _problem(f"bad fault: {error}")
-    sandbox.faults.add(fault)
-    return JSONResponse(dataclasses.asdict(fault), 201)
+    return await fault_control(request, sandbox_of(request).faults)
 
 
 async def limits(request: Request) -> Response:
-    sandbox = sandbox_of(request)
-    if request.method == "PUT":
-        try:
-            new = dataclasses.replace(sandbox.limiter.limits, **(await request.json()))
-        except TypeError as error:
-            return _problem(f"bad limits: {error}")
-        sandbox.limiter.reconfigure(new)
-    return JSONResponse(dataclasses.asdict(sandbox.limiter.limits))
+    return await limits_control(request, sandbox_of(request).limiter)
 
 
 async def calls(request: Request) -> Response:
-    limiter = sandbox_of(request).limiter
-    return JSONResponse({"calls": dict(limiter.calls), "refused": dict(limiter.refused)})
+    return calls_control(sandbox_of(request).limiter)
 
 
 async def expire_tokens(request: Request) -> Response:

@@ -21,11 +21,11 @@ from urllib.parse import parse_qsl
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
+from sandboxes.common.asgi import RawHeaders, Replay, read_body, send_answer
 from sandboxes.xero import spec
 from sandboxes.xero.identity import unauthorized
-from sandboxes.xero.sandbox import Replay, Sandbox
+from sandboxes.xero.sandbox import Sandbox
 
-RawHeaders = list[tuple[bytes, bytes]]
 WRITES = ("PUT", "POST", "DELETE")
 IDEMPOTENCY_KEY_MAX = 128
 
@@ -74,7 +74,7 @@ class Gate:
         if scope["type"] != "http" or spec.spec_path(path) is None:
             await self.app(scope, receive, send)
             return
-        body = await _read_body(receive)
+        body = await read_body(receive)
         method: str = scope["method"]
         headers = Headers([(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]])
         query = ImmutableMultiDict(
@@ -91,7 +91,7 @@ class Gate:
         error = await asyncio.to_thread(spec.request_errors, message)
         if error:
             self.sandbox.record_violation("request", method, path, error)
-            await _send(send, *violation("request", error))
+            await send_answer(send, *violation("request", error))
             return
         status, raw, data, drop = await self._answer(scope, method, path, headers, body)
         answer = spec.Answer(
@@ -100,9 +100,9 @@ class Gate:
         error = await asyncio.to_thread(spec.response_errors, message, answer)
         if error:
             self.sandbox.record_violation("response", method, path, error)
-            await _send(send, *violation("response", error))
+            await send_answer(send, *violation("response", error))
             return
-        await _send(send, status, raw, data, drop=drop)
+        await send_answer(send, status, raw, data, drop=drop)
 
     async def _answer(
         self, scope: Scope, method: str, path: str, headers: Headers, body: bytes
@@ -194,32 +194,8 @@ class Gate:
         return int(start["status"]), headers, b"".join(chunks)
 
 
-async def _read_body(receive: Receive) -> bytes:
-    chunks = []
-    while True:
-        message = await receive()
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body"):
-            return b"".join(chunks)
-
-
 def _content_type(headers: RawHeaders) -> str:
     for key, value in headers:
         if key.lower() == b"content-type":
             return value.decode()
     return ""
-
-
-async def _send(
-    send: Send, status: int, headers: RawHeaders, body: bytes, *, drop: bool = False
-) -> None:
-    headers = [*headers, (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    if drop:
-        # Half an answer, then the server closes the connection: the write is stored,
-        # the client sees a broken connection (uvicorn closes a response left unfinished).
-        await send(
-            {"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True}
-        )
-        return
-    await send({"type": "http.response.body", "body": body})

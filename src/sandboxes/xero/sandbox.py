@@ -7,21 +7,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from sandboxes.common.asgi import Replay
+from sandboxes.common.faults import Faults
 from sandboxes.xero.config import SandboxConfig
-from sandboxes.xero.faults import Faults
 from sandboxes.xero.identity import Identity
 from sandboxes.xero.limits import RateLimiter
 from sandboxes.xero.seeds import new_tenant
 from sandboxes.xero.state import Tenant
-
-
-@dataclass(frozen=True)
-class Replay:
-    """The first answer to a write with an ``Idempotency-Key``, sent again for the same key."""
-
-    status: int
-    headers: list[tuple[bytes, bytes]]
-    body: bytes
 
 
 @dataclass

@@ -1,9 +1,9 @@
 """Failures on purpose: the next N requests matching a path fail in a chosen way.
 
 Kinds:
-- ``error``: answer ``status`` (500 or 503) with Xero's outage body, nothing stored;
+- ``error``: answer ``status`` (500 or 503) with the platform's outage body, nothing stored;
 - ``delay``: wait ``seconds`` before handling (a client with a shorter timeout times out;
-  the request still runs, as it would on Xero);
+  the request still runs, as it would on the platform);
 - ``drop``: handle the request (a write is stored) and then drop the connection before
   the answer is complete, so the client cannot know the write happened.
 """
