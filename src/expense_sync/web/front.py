@@ -18,6 +18,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from expense_sync import __version__
+from expense_sync.web.dashboard.session import PATH as DASHBOARD
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -30,7 +31,6 @@ ASSET_TYPES = {
     "redoc.standalone.js": "text/javascript",
     "favicon.png": "image/png",
 }
-DASHBOARD = "/health"
 
 
 @router.get("/", response_class=HTMLResponse)
