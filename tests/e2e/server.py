@@ -16,6 +16,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.waiting import wait_for
+
 
 @dataclass(frozen=True)
 class RunningServer:
@@ -90,3 +92,15 @@ def running_server(data_dir: Path, env: dict[str, str] | None = None) -> Iterato
         wait_until_ready(healthy, process, log, "expense-sync serve")
         match = re.search(r"API key \(shown once\):\s+(\S+)", log.read_text())
         yield RunningServer(url, match.group(1) if match else "", data_dir, log, process)
+
+
+def refresh_books(http: httpx.Client, company_path: str) -> None:
+    """Read every data type of a linked company into the cache (``POST .../data/all``) and
+    wait for the pulls: the configuration and the mapping options are served from it."""
+    assert http.post(f"{company_path}/data/all").status_code == 204
+    wait_for(
+        lambda: all(
+            p["isCompleted"] for p in http.get(f"{company_path}/data/history").json()["results"]
+        ),
+        "pulls to finish",
+    )

@@ -18,9 +18,8 @@ import httpx
 
 from expense_sync.connectors.business_central.posting import document_number
 from sandboxes.business_central import SandboxConfig, run
-from tests.e2e.server import running_server
+from tests.e2e.server import refresh_books, running_server
 from tests.e2e.test_codat_sdk_business_central import link_in_a_browser
-from tests.waiting import wait_for
 
 TRANSACTIONS = 300
 BATCH = 50
@@ -72,14 +71,7 @@ def test_sigkill_while_syncing_into_business_central_posts_each_once(tmp_path: P
                 base = f"/companies/{company}"
                 connection = http.post(f"{base}/connections", json={"platformKey": "trji"}).json()
                 link_in_a_browser(str(connection["linkUrl"]))
-                # The configuration is checked against the books read into the cache.
-                assert http.post(f"{base}/data/all").status_code == 204
-                wait_for(
-                    lambda: all(
-                        p["isCompleted"] for p in http.get(f"{base}/data/history").json()["results"]
-                    ),
-                    "pulls to finish",
-                )
+                refresh_books(http, base)  # the configuration is checked against it
                 config = {"bankAccount": {"id": card}, "supplier": {}, "customer": {}}
                 assert http.post(f"{base}/sync/expenses/config", json=config).status_code == 200
                 syncs = []

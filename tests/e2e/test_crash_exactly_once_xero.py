@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from sandboxes.xero import RunningSandbox, SandboxConfig, run
-from tests.e2e.server import running_server
+from tests.e2e.server import refresh_books, running_server
 from tests.e2e.test_codat_sdk_xero import link_in_a_browser
 from tests.waiting import wait_for
 
@@ -49,11 +49,7 @@ def linked_company(http: httpx.Client) -> tuple[str, str, dict[str, str]]:
     connection = http.post(f"{base}/connections", json={"platformKey": "gbol"}).json()
     link_in_a_browser(connection["linkUrl"])
     info = http.get(f"{base}/connections/{connection['id']}").json()["connectionInfo"]
-    assert http.post(f"{base}/data/all").status_code == 204
-    wait_for(
-        lambda: all(p["isCompleted"] for p in http.get(f"{base}/data/history").json()["results"]),
-        "pulls to finish",
-    )
+    refresh_books(http, base)
     options = http.get(f"{base}/sync/expenses/mappingOptions").json()
     accounts = {a["nominalCode"]: a["id"] for a in options["accounts"]}
     card = {"bankAccount": {"id": accounts["092"]}, "supplier": {"id": None},
