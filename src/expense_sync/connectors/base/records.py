@@ -79,6 +79,16 @@ def contact_fields(
     return tuple(rule for rule in every if rule.name not in omitted)
 
 
+def typed_categories(types: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """fullyQualifiedCategory options of a platform whose accounts carry its own type under
+    each of Codat's: ``Expense`` and ``Expense.<platform type>`` for each type listed."""
+    return tuple(
+        category
+        for kind, platform_types in types.items()
+        for category in (kind, *(f"{kind}.{platform_type}" for platform_type in platform_types))
+    )
+
+
 def category_type(category: str) -> str:
     """The account type a category starts with (``Expense`` of ``Expense.Travel``)."""
     return category.split(".", 1)[0]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from expense_sync.connectors.base import Record, ValidationConnectorError
+from expense_sync.connectors.base.records import typed_categories
 
 # Codat's account type -> QuickBooks' AccountType (its Classification follows from it).
 ACCOUNT_TYPE = {
@@ -30,11 +31,7 @@ QUICKBOOKS_TYPES = {
     "Liability": ("Other Current Liability", "Long Term Liability"),
     "Income": ("Income", "Other Income"),
 }
-CATEGORIES = tuple(
-    category
-    for kind, types in QUICKBOOKS_TYPES.items()
-    for category in (kind, *(f"{kind}.{quickbooks_type}" for quickbooks_type in types))
-)
+CATEGORIES = typed_categories(QUICKBOOKS_TYPES)
 NAME_MAX = 100  # QuickBooks' Account.Name and DisplayName
 ACCOUNT_NUMBER_MAX = 7  # QuickBooks' AcctNum in most regions
 

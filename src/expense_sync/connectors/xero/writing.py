@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from expense_sync.connectors.base import Record, ValidationConnectorError
+from expense_sync.connectors.base.records import typed_categories
 
 ACCOUNT_TYPE = {
     "Expense": "EXPENSE",
@@ -29,11 +30,7 @@ XERO_TYPES = {
     "Liability": ("CURRLIAB", "LIABILITY", "TERMLIAB"),
     "Income": ("OTHERINCOME", "REVENUE", "SALES"),
 }
-CATEGORIES = tuple(
-    category
-    for kind, types in XERO_TYPES.items()
-    for category in (kind, *(f"{kind}.{xero_type}" for xero_type in types))
-)
+CATEGORIES = typed_categories(XERO_TYPES)
 ADDRESS_TYPE = {"Billing": "POBOX", "Delivery": "STREET", "Unknown": "POBOX"}
 
 
