@@ -6,8 +6,6 @@ from the sandbox's state."""
 
 from __future__ import annotations
 
-import re
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,12 +13,11 @@ from typing import Any
 import httpx
 import pytest
 from codat_sync_for_expenses import CodatSyncExpenses
-from codat_sync_for_expenses.models.shared.security import Security
 
 from sandboxes.xero import RunningSandbox, SandboxConfig, run
 from tests.connectors.test_xero import PNG
+from tests.e2e import codat_cloud_flow as flow
 from tests.e2e.server import RunningServer, running_server
-from tests.e2e.test_codat_sdk import NO_RETRIES, basic
 from tests.waiting import wait_for
 
 
@@ -48,22 +45,13 @@ def server(
 
 @pytest.fixture
 def sdk(server: RunningServer) -> Iterator[CodatSyncExpenses]:
-    with CodatSyncExpenses(
-        server_url=server.url,
-        retry_config=NO_RETRIES,
-        security=Security(auth_header=basic(server.first_key)),
-    ) as client:
+    with flow.open_sdk(server) as client:
         yield client
 
 
 def link_in_a_browser(link_url: str) -> None:
     """What the customer does: open the link, choose Connect, approve on Xero's page."""
-    with httpx.Client(follow_redirects=True, timeout=30) as browser:
-        page = browser.get(link_url)
-        action = re.search(r'action="([^"]*consent[^"]*)"', page.text)
-        assert action is not None, page.text
-        done = browser.post(httpx.URL(link_url).join(action.group(1).replace("&amp;", "&")))
-        assert done.status_code == 200 and "Xero connected" in done.text, done.text
+    flow.link_in_a_browser(link_url, "Xero connected")
 
 
 def _calls(sandbox: RunningSandbox, tenant_id: str) -> int:
@@ -72,154 +60,42 @@ def _calls(sandbox: RunningSandbox, tenant_id: str) -> int:
 
 
 def finished(sdk: CodatSyncExpenses, company_id: str, sync_id: str) -> Any:
-    return wait_for(
-        lambda: (
-            (
-                s := sdk.sync.get(request={"company_id": company_id, "sync_id": sync_id})
-            ).sync_status_code
-            not in (1000, 1010)
-            and s
-        ),
-        f"sync {sync_id}",
-        timeout=120,
-    )
+    return flow.finished(sdk, company_id, sync_id)
 
 
 def test_the_whole_xero_flow_through_codats_sdk(
     sdk: CodatSyncExpenses, sandbox: RunningSandbox, tmp_path: Path
 ) -> None:
-    company_id = str(sdk.companies.create(request={"name": "SDK Xero Co"}).id)
-    connection = sdk.connections.create(
-        request={"company_id": company_id, "request_body": {"platform_key": "gbol"}}
-    )
-    link_in_a_browser(str(connection.link_url))
-    linked = sdk.connections.get(
-        request={"company_id": company_id, "connection_id": str(connection.id)}
-    )
-    assert linked.status == "Linked"
-    tenant_id = str((linked.connection_info or {})["tenantId"])
+    company_id, info = flow.link_company(sdk, "SDK Xero Co", "gbol", link_in_a_browser)
+    tenant_id = str(info["tenantId"])
 
-    sdk.manage_data.refresh_all_data_types(request={"company_id": company_id})
-    wait_for(
-        lambda: all(
-            p.is_completed
-            for p in sdk.manage_data.list_pull_operations(
-                request={"company_id": company_id}
-            ).results
-            or []
-        ),
-        "refresh",
-    )
-    options = sdk.mapping_options.get_mapping_options(request={"company_id": company_id})
+    options = flow.refresh(sdk, company_id)
     accounts = {a.nominal_code: str(a.id) for a in options.accounts or []}
     assert {"090", "092", "429", "493"} <= set(accounts)
     assert any(t.id == "INPUT2" for t in options.tax_rates or [])
-    suppliers = sdk.suppliers.list(request={"company_id": company_id, "page_size": 100})
-    employee = next(
-        str(s.id) for s in suppliers.results or [] if s.supplier_name == "Jane Employee"
-    )
-    sdk.configuration.set(
-        request={
-            "company_id": company_id,
-            "company_configuration": {
-                "bank_account": {"id": accounts["092"]},
-                "supplier": {},
-                "customer": {},
-            },
-        }
-    )
+    employee = flow.supplier_id(sdk, company_id, "Jane Employee")
+    flow.configure(sdk, company_id, accounts["092"])
 
-    kinds = ["Payment", "Refund", "Reward", "Chargeback", "Payment"]
-    expenses = [
-        {
-            "id": str(uuid.uuid4()),
-            "type": kinds[n % len(kinds)],
-            "issue_date": "2026-11-02T00:00:00Z",
-            "currency": "GBP",
-            "merchant_name": f"Merchant {n}",
-            "lines": [
-                {
-                    "net_amount": 10 * (n + 1),
-                    "tax_amount": 2 * (n + 1),
-                    "tax_rate_ref": {"id": "INPUT2"},
-                    "account_ref": {"id": accounts["429"]},
-                }
-            ],
-        }
-        for n in range(50)
-    ]
-    calls_before = _calls(sandbox, tenant_id)
-    created = sdk.expenses.create(request={"company_id": company_id, "request_body": expenses})
-    sync_id = str(created.sync_id)
-    status = finished(sdk, company_id, sync_id)
-    outcomes = sdk.transaction_status.list(
-        request={"company_id": company_id, "sync_id": sync_id, "page_size": 100}
+    expenses, sync_id, calls = flow.post_mixed_expenses(
+        sdk,
+        company_id,
+        "GBP",
+        lambda n: {
+            "net_amount": 10 * (n + 1),
+            "tax_amount": 2 * (n + 1),
+            "tax_rate_ref": {"id": "INPUT2"},
+            "account_ref": {"id": accounts["429"]},
+        },
+        lambda: _calls(sandbox, tenant_id),
     )
-    failed = [
-        (t.transaction_id, t.message) for t in outcomes.results or [] if t.status != "Completed"
-    ]
-    assert status.sync_status_code == 2000 and failed == [], failed
     # The books are read once (6 collections), then one look-up and one write for all 50.
-    assert _calls(sandbox, tenant_id) - calls_before <= 8
+    assert calls <= 8
 
-    claim_id = str(uuid.uuid4())
-    claimed = sdk.reimbursements.create(
-        request={
-            "company_id": company_id,
-            "request_body": [
-                {
-                    "id": claim_id,
-                    "contact_ref": {"id": employee},
-                    "issue_date": "2026-11-03",
-                    "due_date": "2026-11-30",
-                    "currency": "GBP",
-                    "lines": [{"net_amount": 250, "account_ref": {"id": accounts["493"]}}],
-                }
-            ],
-        }
-    )
-    assert finished(sdk, company_id, str(claimed.sync_id)).sync_status_code == 2000
-    transfer_id = str(uuid.uuid4())
-    moved = sdk.transfers.create(
-        request={
-            "company_id": company_id,
-            "transaction_id": transfer_id,
-            "transfer_transaction_request": {
-                "date_": "2026-11-04T00:00:00Z",
-                "description": "Card top-up",
-                "from_": {"account_ref": {"id": accounts["090"]}, "amount": 500},
-                "to": {"account_ref": {"id": accounts["092"]}, "amount": 500},
-            },
-        }
-    )
-    assert finished(sdk, company_id, str(moved.sync_id)).sync_status_code == 2000
-    adjustment_id = str(uuid.uuid4())
-    adjusted = sdk.adjustments.create(
-        request={
-            "company_id": company_id,
-            "request_body": [
-                {
-                    "id": adjustment_id,
-                    "date_": "2026-11-05T00:00:00Z",
-                    "currency": "GBP",
-                    "lines": [
-                        {"amount": 12.5, "account_ref": {"id": accounts["429"]}},
-                        {"amount": -12.5, "account_ref": {"id": accounts["090"]}},
-                    ],
-                }
-            ],
-        }
-    )
-    assert finished(sdk, company_id, str(adjusted.sync_id)).sync_status_code == 2000
+    claim_id = flow.post_reimbursable(sdk, company_id, employee, "GBP", accounts["493"])
+    transfer_id = flow.post_transfer(sdk, company_id, accounts["090"], accounts["092"])
+    adjustment_id = flow.post_adjustment(sdk, company_id, "GBP", accounts["429"], accounts["090"])
 
-    sdk.attachments.upload(
-        request={
-            "company_id": company_id,
-            "sync_id": sync_id,
-            "transaction_id": expenses[0]["id"],
-            "attachment_upload": {"file": {"file_name": "receipt.png", "content": PNG}},
-        }
-    )
+    flow.upload_receipt(sdk, company_id, sync_id, expenses[0]["id"], PNG)
     held = sandbox.state(tenant_id)
     references = [t["Reference"] for t in held["BankTransactions"]]
     assert sorted(references) == sorted(e["id"] for e in expenses)  # each exactly once
