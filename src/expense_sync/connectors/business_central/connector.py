@@ -16,17 +16,15 @@ from expense_sync.connectors.base import (
     MB,
     AttachmentLimits,
     AuthKind,
-    Authorization,
     FieldRule,
     LedgerSession,
-    LinkContext,
-    LinkedBooks,
     PlatformManifest,
     RateLimit,
     ValidationConnectorError,
 )
-from expense_sync.connectors.base.cloud import CloudAccess, CloudClient, Limits, PlatformHttp, oauth
+from expense_sync.connectors.base.cloud import CloudAccess, CloudClient, Limits, PlatformHttp
 from expense_sync.connectors.base.cloud.classify import classify, transport_error
+from expense_sync.connectors.base.cloud.connector import CloudConnector
 from expense_sync.connectors.base.records import standard_push_models
 from expense_sync.connectors.business_central.api import BATCH_MAX, BcApi, read_problem
 from expense_sync.connectors.business_central.session import BcSession
@@ -65,24 +63,16 @@ PUSH_MODELS = {k: v for k, v in _MODELS.items() if k in BC_WRITES}
 BC_HTTP = PlatformHttp(name=NAME, read_problem=read_problem, headers={"Accept": "application/json"})
 
 
-def _access(cloud: CloudAccess | None) -> CloudAccess:
-    if cloud is None or not cloud.app.configured:
-        raise ValidationConnectorError(
-            "Business Central is not set up on this server: set "
-            "EXPENSE_SYNC_BUSINESS_CENTRAL_CLIENT_ID and "
-            "EXPENSE_SYNC_BUSINESS_CENTRAL_CLIENT_SECRET."
-        )
-    return cloud
-
-
-class BusinessCentralConnector:
+class BusinessCentralConnector(CloudConnector):
     manifest = BUSINESS_CENTRAL_MANIFEST
     push_models = PUSH_MODELS
+    setup_name = NAME
+    settings = "BUSINESS_CENTRAL"
+    sign_in = "Business Central is linked by signing in with Microsoft: choose Connect."
 
-    def open(self, books: LinkedBooks) -> LedgerSession:
-        cloud = _access(books.cloud)
-        environment = str(books.connection_info["environment"])
-        company = str(books.connection_info["companyId"])
+    def session(self, cloud: CloudAccess, info: dict[str, Any]) -> LedgerSession:
+        environment = str(info["environment"])
+        company = str(info["companyId"])
         client = CloudClient(
             cloud,
             BC_HTTP,
@@ -92,23 +82,10 @@ class BusinessCentralConnector:
         )
         return BcSession(BcApi(client, environment, company), BUSINESS_CENTRAL_MANIFEST.attachments)
 
-    def authorize(self, context: LinkContext, fields: dict[str, str]) -> Authorization:
-        """Exchange the consent's code, then pick the environment (the one named in
-        ``environment``, else the first the admin API lists) and its company (the one
-        named in ``companyId``, else the first)."""
-        cloud = _access(context.cloud)
-        if not fields.get("code") or not fields.get("code_verifier"):
-            raise ValidationConnectorError(
-                "Business Central is linked by signing in with Microsoft: choose Connect.",
-                field="code",
-            )
-        tokens = oauth.exchange_code(
-            cloud.app,
-            code=fields["code"],
-            code_verifier=fields["code_verifier"],
-            redirect_uri=fields.get("redirect_uri", ""),
-        )
-        environments = _get(cloud, tokens.access_token, ENVIRONMENTS).get("value") or []
+    def link(self, cloud: CloudAccess, access_token: str, fields: dict[str, str]) -> dict[str, str]:
+        """Pick the environment (the one named in ``environment``, else the first the
+        admin API lists) and its company (the one named in ``companyId``, else the first)."""
+        environments = _get(cloud, access_token, ENVIRONMENTS).get("value") or []
         names = [str(e["name"]) for e in environments if isinstance(e, dict) and e.get("name")]
         wanted = fields.get("environment") or (names[0] if names else "")
         if wanted not in names:
@@ -116,7 +93,7 @@ class BusinessCentralConnector:
                 f"The Microsoft sign-in reaches no Business Central environment {wanted!r}.",
                 field="environment",
             )
-        companies = _get(cloud, tokens.access_token, f"/v2.0/{wanted}/api/v2.0/companies")
+        companies = _get(cloud, access_token, f"/v2.0/{wanted}/api/v2.0/companies")
         found = [c for c in companies.get("value") or [] if isinstance(c, dict)]
         if fields.get("companyId"):
             found = [c for c in found if str(c.get("id")) == fields["companyId"]]
@@ -125,14 +102,11 @@ class BusinessCentralConnector:
                 f"Environment {wanted} has no such company.", field="companyId"
             )
         company = found[0]
-        return Authorization(
-            connection_info={
-                "environment": wanted,
-                "companyId": str(company["id"]),
-                "companyName": str(company.get("displayName") or company.get("name") or ""),
-            },
-            secrets=tokens.as_secrets(),
-        )
+        return {
+            "environment": wanted,
+            "companyId": str(company["id"]),
+            "companyName": str(company.get("displayName") or company.get("name") or ""),
+        }
 
 
 def _get(cloud: CloudAccess, access_token: str, path: str) -> dict[str, Any]:

@@ -4,6 +4,8 @@ is held to schemas built from FreeAgent's official Postman collection."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from expense_sync.connectors.base import (
@@ -13,17 +15,14 @@ from expense_sync.connectors.base import (
     MB,
     AttachmentLimits,
     AuthKind,
-    Authorization,
     FieldRule,
     LedgerSession,
-    LinkContext,
-    LinkedBooks,
     PlatformManifest,
     RateLimit,
-    ValidationConnectorError,
 )
-from expense_sync.connectors.base.cloud import CloudAccess, CloudClient, Limits, PlatformHttp, oauth
+from expense_sync.connectors.base.cloud import CloudAccess, CloudClient, Limits, PlatformHttp
 from expense_sync.connectors.base.cloud.classify import classify, transport_error
+from expense_sync.connectors.base.cloud.connector import CloudConnector
 from expense_sync.connectors.base.records import standard_push_models
 from expense_sync.connectors.freeagent.api import FreeAgentApi, read_problem
 from expense_sync.connectors.freeagent.session import FreeAgentSession
@@ -85,22 +84,15 @@ LIMITS = Limits(
 )
 
 
-def _access(cloud: CloudAccess | None) -> CloudAccess:
-    if cloud is None or not cloud.app.configured:
-        raise ValidationConnectorError(
-            "FreeAgent is not set up on this server: set EXPENSE_SYNC_FREEAGENT_CLIENT_ID "
-            "and EXPENSE_SYNC_FREEAGENT_CLIENT_SECRET."
-        )
-    return cloud
-
-
-class FreeAgentConnector:
+class FreeAgentConnector(CloudConnector):
     manifest = FREEAGENT_MANIFEST
     push_models = PUSH_MODELS
+    setup_name = "FreeAgent"
+    settings = "FREEAGENT"
+    sign_in = "FreeAgent is linked by signing in to FreeAgent: choose Connect FreeAgent."
 
-    def open(self, books: LinkedBooks) -> LedgerSession:
-        cloud = _access(books.cloud)
-        company = str(books.connection_info.get("subdomain") or books.connection_info["companyUrl"])
+    def session(self, cloud: CloudAccess, info: dict[str, Any]) -> LedgerSession:
+        company = str(info.get("subdomain") or info["companyUrl"])
         client = CloudClient(
             cloud,
             FREEAGENT_HTTP,
@@ -112,29 +104,14 @@ class FreeAgentConnector:
             FreeAgentApi(client, cloud.app.api_url), FREEAGENT_MANIFEST.attachments
         )
 
-    def authorize(self, context: LinkContext, fields: dict[str, str]) -> Authorization:
-        """Exchange the approval's code for tokens and read the company they reach."""
-        cloud = _access(context.cloud)
-        if not fields.get("code") or not fields.get("code_verifier"):
-            raise ValidationConnectorError(
-                "FreeAgent is linked by signing in to FreeAgent: choose Connect FreeAgent.",
-                field="code",
-            )
-        tokens = oauth.exchange_code(
-            cloud.app,
-            code=fields["code"],
-            code_verifier=fields["code_verifier"],
-            redirect_uri=fields.get("redirect_uri", ""),
-        )
-        company = _company(cloud, tokens.access_token)
-        return Authorization(
-            connection_info={
-                "companyName": str(company.get("name") or ""),
-                "subdomain": str(company.get("subdomain") or ""),
-                "companyUrl": str(company.get("url") or ""),
-            },
-            secrets=tokens.as_secrets(),
-        )
+    def link(self, cloud: CloudAccess, access_token: str, fields: dict[str, str]) -> dict[str, str]:
+        """Read the company the approval's tokens reach."""
+        company = _company(cloud, access_token)
+        return {
+            "companyName": str(company.get("name") or ""),
+            "subdomain": str(company.get("subdomain") or ""),
+            "companyUrl": str(company.get("url") or ""),
+        }
 
 
 def _company(cloud: CloudAccess, access_token: str) -> dict[str, object]:

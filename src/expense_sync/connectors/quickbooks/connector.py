@@ -5,6 +5,8 @@ which holds every body to Intuit's XSDs."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from expense_sync.connectors.base import (
@@ -15,17 +17,15 @@ from expense_sync.connectors.base import (
     MB,
     AttachmentLimits,
     AuthKind,
-    Authorization,
     FieldRule,
     LedgerSession,
-    LinkContext,
-    LinkedBooks,
     PlatformManifest,
     RateLimit,
     ValidationConnectorError,
 )
-from expense_sync.connectors.base.cloud import CloudAccess, CloudClient, Limits, PlatformHttp, oauth
+from expense_sync.connectors.base.cloud import CloudAccess, CloudClient, Limits, PlatformHttp
 from expense_sync.connectors.base.cloud.classify import classify, transport_error
+from expense_sync.connectors.base.cloud.connector import CloudConnector
 from expense_sync.connectors.base.records import standard_push_models
 from expense_sync.connectors.quickbooks.api import MINOR_VERSION, QuickBooksApi, read_problem
 from expense_sync.connectors.quickbooks.session import QuickBooksSession
@@ -94,15 +94,6 @@ QUICKBOOKS_HTTP = PlatformHttp(
 )
 
 
-def _access(cloud: CloudAccess | None) -> CloudAccess:
-    if cloud is None or not cloud.app.configured:
-        raise ValidationConnectorError(
-            "QuickBooks Online is not set up on this server: set "
-            "EXPENSE_SYNC_QUICKBOOKS_CLIENT_ID and EXPENSE_SYNC_QUICKBOOKS_CLIENT_SECRET."
-        )
-    return cloud
-
-
 def client(cloud: CloudAccess, realm_id: str) -> CloudClient:
     return CloudClient(
         cloud,
@@ -114,42 +105,31 @@ def client(cloud: CloudAccess, realm_id: str) -> CloudClient:
     )
 
 
-class QuickBooksConnector:
+class QuickBooksConnector(CloudConnector):
     manifest = QUICKBOOKS_MANIFEST
     push_models = PUSH_MODELS
+    setup_name = "QuickBooks Online"
+    settings = "QUICKBOOKS"
+    sign_in = "QuickBooks is linked by signing in to Intuit: choose Connect QuickBooks Online."
 
-    def open(self, books: LinkedBooks) -> LedgerSession:
-        cloud = _access(books.cloud)
-        realm = str(books.connection_info["realmId"])
+    def session(self, cloud: CloudAccess, info: dict[str, Any]) -> LedgerSession:
+        realm = str(info["realmId"])
         return QuickBooksSession(
             QuickBooksApi(client(cloud, realm), realm), QUICKBOOKS_MANIFEST.attachments
         )
 
-    def authorize(self, context: LinkContext, fields: dict[str, str]) -> Authorization:
-        """Exchange the consent's code for tokens and keep the company it granted."""
-        cloud = _access(context.cloud)
-        if not fields.get("code") or not fields.get("code_verifier"):
-            raise ValidationConnectorError(
-                "QuickBooks is linked by signing in to Intuit: choose Connect QuickBooks Online.",
-                field="code",
-            )
-        realm = fields.get("realmId", "")
-        if not realm:
+    def check(self, fields: dict[str, str]) -> None:
+        if not fields.get("realmId", ""):
             raise ValidationConnectorError(
                 "Intuit's sign-in named no company (realmId); choose one on Intuit's page.",
                 field="realmId",
             )
-        tokens = oauth.exchange_code(
-            cloud.app,
-            code=fields["code"],
-            code_verifier=fields["code_verifier"],
-            redirect_uri=fields.get("redirect_uri", ""),
-        )
-        info = _company_info(cloud, realm, tokens.access_token)
-        return Authorization(
-            connection_info={"realmId": realm, "companyName": str(info.get("CompanyName") or "")},
-            secrets=tokens.as_secrets(),
-        )
+
+    def link(self, cloud: CloudAccess, access_token: str, fields: dict[str, str]) -> dict[str, str]:
+        """Keep the company the consent granted."""
+        realm = fields["realmId"]
+        info = _company_info(cloud, realm, access_token)
+        return {"realmId": realm, "companyName": str(info.get("CompanyName") or "")}
 
 
 def _company_info(cloud: CloudAccess, realm: str, access_token: str) -> dict[str, object]:

@@ -4,6 +4,8 @@ to Xero's official OpenAPI."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from expense_sync.connectors.base import (
@@ -14,17 +16,15 @@ from expense_sync.connectors.base import (
     MB,
     AttachmentLimits,
     AuthKind,
-    Authorization,
     FieldRule,
     LedgerSession,
-    LinkContext,
-    LinkedBooks,
     PlatformManifest,
     RateLimit,
     ValidationConnectorError,
 )
-from expense_sync.connectors.base.cloud import CloudAccess, CloudClient, Limits, PlatformHttp, oauth
+from expense_sync.connectors.base.cloud import CloudAccess, CloudClient, Limits, PlatformHttp
 from expense_sync.connectors.base.cloud.classify import classify, transport_error
+from expense_sync.connectors.base.cloud.connector import CloudConnector
 from expense_sync.connectors.base.records import standard_push_models
 from expense_sync.connectors.xero.api import XeroApi, read_problem
 from expense_sync.connectors.xero.session import XeroSession
@@ -91,15 +91,6 @@ XERO_HTTP = PlatformHttp(
 )
 
 
-def _access(cloud: CloudAccess | None) -> CloudAccess:
-    if cloud is None or not cloud.app.configured:
-        raise ValidationConnectorError(
-            "Xero is not set up on this server: set EXPENSE_SYNC_XERO_CLIENT_ID and "
-            "EXPENSE_SYNC_XERO_CLIENT_SECRET."
-        )
-    return cloud
-
-
 def _client(cloud: CloudAccess, tenant_id: str) -> CloudClient:
     return CloudClient(
         cloud,
@@ -110,43 +101,31 @@ def _client(cloud: CloudAccess, tenant_id: str) -> CloudClient:
     )
 
 
-class XeroConnector:
+class XeroConnector(CloudConnector):
     manifest = XERO_MANIFEST
     push_models = PUSH_MODELS
+    setup_name = "Xero"
+    settings = "XERO"
+    sign_in = "Xero is linked by signing in to Xero: choose Connect Xero."
 
-    def open(self, books: LinkedBooks) -> LedgerSession:
-        cloud = _access(books.cloud)
-        tenant = str(books.connection_info["tenantId"])
+    def session(self, cloud: CloudAccess, info: dict[str, Any]) -> LedgerSession:
+        tenant = str(info["tenantId"])
         return XeroSession(XeroApi(_client(cloud, tenant), tenant), XERO_MANIFEST.attachments)
 
-    def authorize(self, context: LinkContext, fields: dict[str, str]) -> Authorization:
-        """Exchange the consent's code for tokens and pick the organisation it granted
-        (Xero's ``/connections``: the first organisation of this consent)."""
-        cloud = _access(context.cloud)
-        if not fields.get("code") or not fields.get("code_verifier"):
-            raise ValidationConnectorError(
-                "Xero is linked by signing in to Xero: choose Connect Xero.", field="code"
-            )
-        tokens = oauth.exchange_code(
-            cloud.app,
-            code=fields["code"],
-            code_verifier=fields["code_verifier"],
-            redirect_uri=fields.get("redirect_uri", ""),
-        )
-        tenants = _tenants(cloud, tokens.access_token)
+    def link(self, cloud: CloudAccess, access_token: str, fields: dict[str, str]) -> dict[str, str]:
+        """Pick the organisation the consent granted (Xero's ``/connections``: the first
+        organisation of this consent)."""
+        tenants = _tenants(cloud, access_token)
         if not tenants:
             raise ValidationConnectorError(
                 "The Xero sign-in granted no organisation; choose one on Xero's page.",
                 field="code",
             )
         tenant = tenants[0]
-        return Authorization(
-            connection_info={
-                "tenantId": str(tenant["tenantId"]),
-                "organisationName": str(tenant.get("tenantName") or ""),
-            },
-            secrets=tokens.as_secrets(),
-        )
+        return {
+            "tenantId": str(tenant["tenantId"]),
+            "organisationName": str(tenant.get("tenantName") or ""),
+        }
 
 
 def _tenants(cloud: CloudAccess, access_token: str) -> list[dict[str, str]]:

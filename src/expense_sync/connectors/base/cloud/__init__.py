@@ -14,6 +14,7 @@ example; docs/connectors.md walks through it).
 
 from expense_sync.connectors.base.cloud.app import CloudAccess, OAuthApp
 from expense_sync.connectors.base.cloud.classify import classify
+from expense_sync.connectors.base.cloud.connector import CloudConnector
 from expense_sync.connectors.base.cloud.http import CloudClient, PlatformHttp
 from expense_sync.connectors.base.cloud.limits import Limits, Observed, RateLimiter
 from expense_sync.connectors.base.cloud.receipts import attachment_name, checked_content_type
@@ -22,6 +23,7 @@ from expense_sync.connectors.base.cloud.tokens import StoredTokens, Tokens, Toke
 __all__ = [
     "CloudAccess",
     "CloudClient",
+    "CloudConnector",
     "Limits",
     "OAuthApp",
     "Observed",
