@@ -37,11 +37,8 @@ from tests.conftest import Tenant
 from tests.connectors import conformance
 from tests.connectors.bc_sandbox import Linked, bc_settings, books_of, link
 from tests.connectors.bc_sandbox import sandbox as sandbox  # the fixture
+from tests.connectors.cloud import PNG as PNG  # also for the e2e tests and benchmarks
 from tests.connectors.conformance import ConnectorConformance
-
-PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d49484452000000010000000108020000009077530000000c4944415478da63f8cfc0000003010100c9fe92ef0000000049454e44ae426082"
-)
 
 
 @pytest.fixture

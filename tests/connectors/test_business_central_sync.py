@@ -5,7 +5,6 @@ sandbox), with a receipt attached to the posted record."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,9 +16,7 @@ from sandboxes.business_central import RunningSandbox
 from tests.conftest import Tenant
 from tests.connectors.bc_sandbox import Linked, bc_settings, books_of, link
 from tests.connectors.bc_sandbox import sandbox as sandbox  # the fixture
-from tests.waiting import wait_for
-
-BASE = "/sync/expenses"
+from tests.connectors.cloud import BASE, SyncedBooks
 
 
 @pytest.fixture
@@ -27,48 +24,16 @@ def settings(settings: Settings, sandbox: RunningSandbox) -> Settings:
     return bc_settings(settings, sandbox)
 
 
-class BcBooks:
+class BcBooks(SyncedBooks):
     def __init__(self, runtime: Runtime, api: TestClient, tenant: Tenant) -> None:
         self.linked: Linked = link(api, tenant, "Synced Co")
-        self.api, self.headers = api, tenant.headers
-        self.company = f"/companies/{self.linked.company_id}"
-        assert api.post(f"{self.company}/data/all", headers=self.headers).status_code == 204
-        wait_for(
-            lambda: all(p["isCompleted"] for p in self.get("/data/history")["results"]),
-            "pulls to finish",
-        )
+        super().__init__(api, tenant, self.linked.company_id)
+        self.pull_all()
         bc = books_of(runtime, self.linked.connection_id)
         self.account = {a["nominalCode"]: a["id"] for a in bc.read("chartOfAccounts")}
         self.bank = {b["nominalCode"]: b["id"] for b in bc.read("bankAccounts")}
         self.supplier = {s["supplierName"]: s["id"] for s in bc.read("suppliers")}
-        saved = api.post(
-            f"{self.company}{BASE}/config",
-            headers=self.headers,
-            json={"bankAccount": {"id": self.bank["CARD"]}, "supplier": {"id": None},
-                  "customer": {"id": None}},
-        )  # fmt: skip
-        assert saved.status_code == 200, saved.text
-
-    def get(self, path: str, **params: Any) -> Any:
-        response = self.api.get(self.company + path, params=params, headers=self.headers)
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    def send(self, method: str, path: str, body: Any) -> str:
-        response = self.api.request(
-            method, self.company + BASE + path, json=body, headers=self.headers
-        )
-        assert response.status_code in (200, 202), response.text
-        sync_id: str = response.json()["syncId"]
-        return sync_id
-
-    def finished(self, sync_id: str) -> dict[str, Any]:
-        path = f"{BASE}/syncs/{sync_id}/status"
-        status: dict[str, Any] = wait_for(
-            lambda: (s := self.get(path))["syncStatusCode"] not in (1000, 1010) and s,
-            f"sync {sync_id}",
-        )
-        return status
+        self.configure(self.bank["CARD"])
 
 
 def test_every_kind_syncs_into_business_central_once(

@@ -34,15 +34,12 @@ from expense_sync.storage.uow import UnitOfWork
 from sandboxes.freeagent import RunningSandbox
 from tests.conftest import Tenant
 from tests.connectors import conformance
+from tests.connectors.cloud import PNG as PNG  # also for the e2e tests and benchmarks
 from tests.connectors.conformance import ConnectorConformance, Refs, posting_of
 from tests.connectors.conformance.posting import Written
 from tests.connectors.freeagent_sandbox import Linked, freeagent_settings, link, start_consent
 from tests.connectors.freeagent_sandbox import sandbox as sandbox  # the fixture
 from tests.connectors.xero_sandbox import books_of
-
-PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d49484452000000010000000108020000009077530000000c4944415478da63f8cfc0000003010100c9fe92ef0000000049454e44ae426082"
-)
 
 
 @pytest.fixture

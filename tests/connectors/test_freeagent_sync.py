@@ -17,13 +17,11 @@ from expense_sync.api.runtime import Runtime
 from expense_sync.config import Settings
 from sandboxes.freeagent import RunningSandbox
 from tests.conftest import Tenant
+from tests.connectors.cloud import BASE, PNG, SyncedBooks
 from tests.connectors.freeagent_sandbox import Linked, freeagent_settings, link
 from tests.connectors.freeagent_sandbox import sandbox as sandbox  # the fixture
-from tests.connectors.test_freeagent import PNG
 from tests.connectors.xero_sandbox import books_of
 from tests.waiting import wait_for
-
-BASE = "/sync/expenses"
 
 
 @pytest.fixture
@@ -31,60 +29,20 @@ def settings(settings: Settings, sandbox: RunningSandbox) -> Settings:
     return freeagent_settings(settings, sandbox)
 
 
-class FreeAgentBooks:
+class FreeAgentBooks(SyncedBooks):
     """A company linked to a sandbox company, its data read, its card configured."""
 
     def __init__(
         self, runtime: Runtime, api: TestClient, tenant: Tenant, sandbox: RunningSandbox
     ) -> None:
         self.linked: Linked = link(api, tenant, sandbox, "Synced Co")
-        self.api, self.headers = api, tenant.headers
-        self.company = f"/companies/{self.linked.company_id}"
-        assert api.post(f"{self.company}/data/all", headers=self.headers).status_code == 204
-        wait_for(
-            lambda: all(p["isCompleted"] for p in self.get("/data/history")["results"]),
-            "pulls to finish",
-        )
+        super().__init__(api, tenant, self.linked.company_id)
+        self.pull_all()
         banks = books_of(runtime, self.linked.connection_id).read("bankAccounts")
         self.bank = {b["accountName"]: b["id"] for b in banks}
         suppliers = self.get("/data/suppliers", pageSize=500)["results"]
         self.supplier = {s["supplierName"]: s["id"] for s in suppliers}
-        saved = api.post(
-            f"{self.company}{BASE}/config",
-            headers=self.headers,
-            json={
-                "bankAccount": {"id": self.bank["Company Credit Card"]},
-                "supplier": {"id": None},
-                "customer": {"id": None},
-            },
-        )
-        assert saved.status_code == 200, saved.text
-
-    def get(self, path: str, **params: Any) -> Any:
-        response = self.api.get(self.company + path, params=params, headers=self.headers)
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    def send(self, method: str, path: str, body: Any) -> str:
-        response = self.api.request(
-            method, self.company + BASE + path, json=body, headers=self.headers
-        )
-        assert response.status_code in (200, 202), response.text
-        sync_id: str = response.json()["syncId"]
-        return sync_id
-
-    def finished(self, sync_id: str) -> dict[str, Any]:
-        path = f"{BASE}/syncs/{sync_id}/status"
-
-        def done() -> dict[str, Any] | None:
-            status: dict[str, Any] = self.get(path)
-            return status if status["syncStatusCode"] not in (1000, 1010) else None
-
-        return wait_for(done, f"sync {sync_id}")
-
-    def outcomes(self, sync_id: str) -> dict[str, dict[str, Any]]:
-        listed = self.get(f"{BASE}/syncs/{sync_id}/transactions", pageSize=100)
-        return {t["transactionId"]: t for t in listed["results"]}
+        self.configure(self.bank["Company Credit Card"])
 
 
 def expense(*codes: str, **overrides: Any) -> dict[str, Any]:

@@ -16,13 +16,11 @@ from expense_sync.api.runtime import Runtime
 from expense_sync.config import Settings
 from sandboxes.quickbooks import RunningSandbox
 from tests.conftest import Tenant
+from tests.connectors.cloud import BASE, PNG, SyncedBooks
 from tests.connectors.quickbooks_sandbox import Linked, link, quickbooks_settings
 from tests.connectors.quickbooks_sandbox import sandbox as sandbox  # the fixture
-from tests.connectors.test_quickbooks import PNG
 from tests.connectors.xero_sandbox import books_of
 from tests.waiting import wait_for
-
-BASE = "/sync/expenses"
 
 
 @pytest.fixture
@@ -30,57 +28,18 @@ def settings(settings: Settings, sandbox: RunningSandbox) -> Settings:
     return quickbooks_settings(settings, sandbox)
 
 
-class QuickBooksBooks:
+class QuickBooksBooks(SyncedBooks):
     """A company linked to a fresh sandbox US company, its data read, its card configured."""
 
     def __init__(self, runtime: Runtime, api: TestClient, tenant: Tenant) -> None:
         self.linked: Linked = link(api, tenant, "new-us", name="Synced Co")
-        self.api, self.headers = api, tenant.headers
-        assert api.post(f"{self.company}/data/all", headers=self.headers).status_code == 204
-        wait_for(
-            lambda: all(p["isCompleted"] for p in self.get("/data/history")["results"]),
-            "pulls to finish",
-        )
+        super().__init__(api, tenant, self.linked.company_id)
+        self.pull_all()
         quickbooks = books_of(runtime, self.linked.connection_id)  # accounts by name
         self.account = {a["name"]: a["id"] for a in quickbooks.read("chartOfAccounts")}
         suppliers = self.get("/data/suppliers", pageSize=500)["results"]
         self.supplier = {s["supplierName"]: s["id"] for s in suppliers}
-        saved = api.post(
-            f"{self.company}{BASE}/config",
-            headers=self.headers,
-            json={"bankAccount": {"id": self.account["Company Credit Card"]},
-                  "supplier": {"id": None}, "customer": {"id": None}},
-        )  # fmt: skip
-        assert saved.status_code == 200, saved.text
-
-    @property
-    def company(self) -> str:
-        return self.linked.company
-
-    def get(self, path: str, **params: Any) -> Any:
-        response = self.api.get(self.company + path, params=params, headers=self.headers)
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    def send(self, method: str, path: str, body: Any) -> str:
-        response = self.api.request(
-            method, self.company + BASE + path, json=body, headers=self.headers
-        )
-        assert response.status_code in (200, 202), response.text
-        sync_id: str = response.json()["syncId"]
-        return sync_id
-
-    def finished(self, sync_id: str) -> dict[str, Any]:
-        path = f"{BASE}/syncs/{sync_id}/status"
-        status: dict[str, Any] = wait_for(
-            lambda: (s := self.get(path))["syncStatusCode"] not in (1000, 1010) and s,
-            f"sync {sync_id}",
-        )
-        return status
-
-    def outcomes(self, sync_id: str) -> dict[str, dict[str, Any]]:
-        listed = self.get(f"{BASE}/syncs/{sync_id}/transactions", pageSize=100)
-        return {t["transactionId"]: t for t in listed["results"]}
+        self.configure(self.account["Company Credit Card"])
 
 
 def expense(books: QuickBooksBooks, **overrides: Any) -> dict[str, Any]:
